@@ -1,0 +1,413 @@
+//! The registry (登记信息): divisions, units, people, posts and relations.
+//!
+//! Writes are bulk upserts in one transaction (an import lands whole or not at all); reads are
+//! scoped by [`crate::scope`] and people are masked on the way out.
+
+use crate::scope::{self, Principal};
+use crate::{Result, Store, on_pool};
+use qinglian_core::ids::{mask_citizen_id, mask_name};
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct DivisionRow {
+    pub code: String,
+    pub name: String,
+    pub level: String,
+    pub parent_code: Option<String>,
+    pub longitude: Option<f64>,
+    pub latitude: Option<f64>,
+    pub builtin: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct UnitRow {
+    pub unit_id: String,
+    pub name: String,
+    pub kind: String,
+    pub division_code: String,
+    pub uscc: Option<String>,
+    pub parent_unit_id: Option<String>,
+    pub address: Option<String>,
+}
+
+/// A person as stored. Only the store's own code and authorised unmasking see this.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct PersonRow {
+    pub person_id: String,
+    pub name: String,
+    pub citizen_id: String,
+    pub gender: Option<String>,
+    pub division_code: String,
+    pub unit_id: Option<String>,
+}
+
+/// A person as shown: name and citizen ID masked.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PersonMasked {
+    pub person_id: String,
+    pub name: String,
+    pub citizen_id: String,
+    pub gender: Option<String>,
+    pub division_code: String,
+    pub unit_id: Option<String>,
+}
+
+impl From<PersonRow> for PersonMasked {
+    fn from(p: PersonRow) -> Self {
+        PersonMasked {
+            person_id: p.person_id,
+            name: mask_name(&p.name),
+            citizen_id: mask_citizen_id(&p.citizen_id),
+            gender: p.gender,
+            division_code: p.division_code,
+            unit_id: p.unit_id,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct PostRow {
+    pub post_id: String,
+    pub unit_id: String,
+    pub person_id: String,
+    pub title: String,
+    pub key_area: Option<String>,
+    pub is_head: bool,
+    pub start_date: String,
+    pub end_date: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct PersonRelationRow {
+    pub person_id: String,
+    pub related_person_id: String,
+    pub relation: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct OrgRelationRow {
+    pub person_id: String,
+    pub org_name: String,
+    /// Empty when unknown (it is part of the key).
+    pub org_uscc: String,
+    pub unit_id: Option<String>,
+    pub role: String,
+    pub share_pct: Option<f64>,
+    pub start_date: Option<String>,
+    pub end_date: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct UnitFilter {
+    pub division: Option<String>,
+    pub kind: Option<String>,
+    /// Substring of the name.
+    pub name: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct RegistryCounts {
+    pub divisions: i64,
+    pub units: i64,
+    pub people: i64,
+    pub units_by_kind: Vec<(String, i64)>,
+}
+
+/// Rows per INSERT statement: well under SQLite's 32,766 and PostgreSQL's 65,535 bind limits.
+const CHUNK_ROWS: usize = 400;
+
+/// Builds `INSERT INTO t (cols) VALUES ($1,…),(…) ON CONFLICT (key) DO UPDATE SET …`.
+fn upsert_sql(table: &str, cols: &[&str], key: &[&str], rows: usize) -> String {
+    let n = cols.len();
+    let values: Vec<String> = (0..rows)
+        .map(|r| {
+            let ph: Vec<String> = (1..=n).map(|c| format!("${}", r * n + c)).collect();
+            format!("({})", ph.join(","))
+        })
+        .collect();
+    let updates: Vec<String> =
+        cols.iter().filter(|c| !key.contains(c)).map(|c| format!("{c} = excluded.{c}")).collect();
+    let action = if updates.is_empty() { "NOTHING".to_owned() } else { format!("UPDATE SET {}", updates.join(", ")) };
+    format!(
+        "INSERT INTO {table} ({}) VALUES {} ON CONFLICT ({}) DO {action}",
+        cols.join(", "),
+        values.join(", "),
+        key.join(", ")
+    )
+}
+
+/// One bulk upsert per table, written once for both backends: `$bind` binds each field of a
+/// row onto the query.
+macro_rules! bulk_upsert {
+    ($store:expr, $table:expr, $cols:expr, $key:expr, $rows:expr, |$q:ident, $r:ident| $bind:expr) => {{
+        let rows = $rows;
+        on_pool!($store, pool => {
+            let mut tx = pool.begin().await?;
+            for chunk in rows.chunks(CHUNK_ROWS) {
+                let sql = upsert_sql($table, $cols, $key, chunk.len());
+                let mut $q = sqlx::query(&sql);
+                for $r in chunk {
+                    $q = $bind;
+                }
+                $q.execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(rows.len())
+    }};
+}
+
+const DIVISION_COLS: &[&str] = &["code", "name", "level", "parent_code", "longitude", "latitude", "builtin"];
+const UNIT_COLS: &[&str] = &["unit_id", "name", "kind", "division_code", "uscc", "parent_unit_id", "address"];
+const PERSON_COLS: &[&str] = &["person_id", "name", "citizen_id", "gender", "division_code", "unit_id"];
+const POST_COLS: &[&str] =
+    &["post_id", "unit_id", "person_id", "title", "key_area", "is_head", "start_date", "end_date"];
+const PREL_COLS: &[&str] = &["person_id", "related_person_id", "relation"];
+const OREL_COLS: &[&str] =
+    &["person_id", "org_name", "org_uscc", "unit_id", "role", "share_pct", "start_date", "end_date"];
+
+impl Store {
+    pub async fn upsert_divisions(&self, rows: &[DivisionRow]) -> Result<usize> {
+        bulk_upsert!(self, "divisions", DIVISION_COLS, &["code"], rows, |q, r| q
+            .bind(&r.code)
+            .bind(&r.name)
+            .bind(&r.level)
+            .bind(&r.parent_code)
+            .bind(r.longitude)
+            .bind(r.latitude)
+            .bind(r.builtin))
+    }
+
+    pub async fn upsert_units(&self, rows: &[UnitRow]) -> Result<usize> {
+        bulk_upsert!(self, "units", UNIT_COLS, &["unit_id"], rows, |q, r| q
+            .bind(&r.unit_id)
+            .bind(&r.name)
+            .bind(&r.kind)
+            .bind(&r.division_code)
+            .bind(&r.uscc)
+            .bind(&r.parent_unit_id)
+            .bind(&r.address))
+    }
+
+    pub async fn upsert_people(&self, rows: &[PersonRow]) -> Result<usize> {
+        bulk_upsert!(self, "people", PERSON_COLS, &["person_id"], rows, |q, r| q
+            .bind(&r.person_id)
+            .bind(&r.name)
+            .bind(&r.citizen_id)
+            .bind(&r.gender)
+            .bind(&r.division_code)
+            .bind(&r.unit_id))
+    }
+
+    pub async fn upsert_posts(&self, rows: &[PostRow]) -> Result<usize> {
+        bulk_upsert!(self, "posts", POST_COLS, &["post_id"], rows, |q, r| q
+            .bind(&r.post_id)
+            .bind(&r.unit_id)
+            .bind(&r.person_id)
+            .bind(&r.title)
+            .bind(&r.key_area)
+            .bind(r.is_head)
+            .bind(&r.start_date)
+            .bind(&r.end_date))
+    }
+
+    pub async fn upsert_person_relations(&self, rows: &[PersonRelationRow]) -> Result<usize> {
+        bulk_upsert!(self, "person_relations", PREL_COLS, PREL_COLS, rows, |q, r| q
+            .bind(&r.person_id)
+            .bind(&r.related_person_id)
+            .bind(&r.relation))
+    }
+
+    pub async fn upsert_org_relations(&self, rows: &[OrgRelationRow]) -> Result<usize> {
+        bulk_upsert!(self, "org_relations", OREL_COLS, &["person_id", "org_uscc", "org_name", "role"], rows, |q, r| q
+            .bind(&r.person_id)
+            .bind(&r.org_name)
+            .bind(&r.org_uscc)
+            .bind(&r.unit_id)
+            .bind(&r.role)
+            .bind(r.share_pct)
+            .bind(&r.start_date)
+            .bind(&r.end_date))
+    }
+
+    /// All keys of one registry table, for reference checks before an import lands.
+    /// `table` is one of the fixed registry names, never user input.
+    pub async fn registry_keys(&self, table: RegistryTable) -> Result<Vec<String>> {
+        let sql = match table {
+            RegistryTable::Divisions => "SELECT code FROM divisions ORDER BY code",
+            RegistryTable::Units => "SELECT unit_id FROM units ORDER BY unit_id",
+            RegistryTable::People => "SELECT person_id FROM people ORDER BY person_id",
+        };
+        let keys: Vec<String> = on_pool!(self, p => sqlx::query_scalar(sql).fetch_all(p).await)?;
+        Ok(keys)
+    }
+
+    // ---- scoped reads -------------------------------------------------------------------
+
+    pub async fn list_divisions(&self, p: &Principal, parent: Option<&str>) -> Result<Vec<DivisionRow>> {
+        let f = scope::divisions(p, "code", 1);
+        let mut sql = format!(
+            "SELECT code, name, level, parent_code, longitude, latitude, builtin FROM divisions WHERE {}",
+            f.sql
+        );
+        if parent.is_some() {
+            sql.push_str(&format!(" AND parent_code = ${}", f.binds.len() + 1));
+        }
+        sql.push_str(" ORDER BY code");
+        let rows = on_pool!(self, pool => {
+            let mut q = sqlx::query_as::<_, DivisionRow>(&sql);
+            for b in &f.binds { q = q.bind(b); }
+            if let Some(parent) = parent { q = q.bind(parent); }
+            q.fetch_all(pool).await
+        })?;
+        Ok(rows)
+    }
+
+    pub async fn get_division(&self, p: &Principal, code: &str) -> Result<Option<DivisionRow>> {
+        let f = scope::divisions(p, "code", 2);
+        let sql = format!(
+            "SELECT code, name, level, parent_code, longitude, latitude, builtin FROM divisions WHERE code = $1 AND {}",
+            f.sql
+        );
+        let row = on_pool!(self, pool => {
+            let mut q = sqlx::query_as::<_, DivisionRow>(&sql).bind(code);
+            for b in &f.binds { q = q.bind(b); }
+            q.fetch_optional(pool).await
+        })?;
+        Ok(row)
+    }
+
+    pub async fn list_units(&self, p: &Principal, filter: &UnitFilter) -> Result<Vec<UnitRow>> {
+        let f = scope::units(p, "u", 1);
+        let mut sql = format!(
+            "SELECT u.unit_id, u.name, u.kind, u.division_code, u.uscc, u.parent_unit_id, u.address FROM units u WHERE {}",
+            f.sql
+        );
+        let mut extra: Vec<String> = Vec::new();
+        if let Some(d) = &filter.division {
+            let code = qinglian_core::DivisionCode::parse(d)?;
+            let n = f.binds.len() + extra.len();
+            sql.push_str(&format!(" AND u.division_code >= ${} AND u.division_code < ${}", n + 1, n + 2));
+            extra.push(code.prefix().to_owned());
+            extra.push(scope::prefix_upper(code.prefix()));
+        }
+        if let Some(k) = &filter.kind {
+            extra.push(k.clone());
+            sql.push_str(&format!(" AND u.kind = ${}", f.binds.len() + extra.len()));
+        }
+        if let Some(n) = &filter.name {
+            extra.push(format!("%{}%", n.replace(['%', '_'], "")));
+            sql.push_str(&format!(" AND u.name LIKE ${}", f.binds.len() + extra.len()));
+        }
+        let limit = if filter.limit <= 0 { 100 } else { filter.limit.min(10_000) };
+        sql.push_str(&format!(" ORDER BY u.unit_id LIMIT {limit} OFFSET {}", filter.offset.max(0)));
+        let rows = on_pool!(self, pool => {
+            let mut q = sqlx::query_as::<_, UnitRow>(&sql);
+            for b in f.binds.iter().chain(&extra) { q = q.bind(b); }
+            q.fetch_all(pool).await
+        })?;
+        Ok(rows)
+    }
+
+    pub async fn get_unit(&self, p: &Principal, unit_id: &str) -> Result<Option<UnitRow>> {
+        let f = scope::units(p, "u", 2);
+        let sql = format!(
+            "SELECT u.unit_id, u.name, u.kind, u.division_code, u.uscc, u.parent_unit_id, u.address FROM units u WHERE u.unit_id = $1 AND {}",
+            f.sql
+        );
+        let row = on_pool!(self, pool => {
+            let mut q = sqlx::query_as::<_, UnitRow>(&sql).bind(unit_id);
+            for b in &f.binds { q = q.bind(b); }
+            q.fetch_optional(pool).await
+        })?;
+        Ok(row)
+    }
+
+    /// People visible to `p`, masked. Unmasked views come with the ledger (they must be logged).
+    pub async fn list_people(&self, p: &Principal, unit_id: Option<&str>, limit: i64, offset: i64) -> Result<Vec<PersonMasked>> {
+        let f = scope::people(p, "x", 1);
+        let mut sql = format!(
+            "SELECT x.person_id, x.name, x.citizen_id, x.gender, x.division_code, x.unit_id FROM people x WHERE {}",
+            f.sql
+        );
+        if unit_id.is_some() {
+            sql.push_str(&format!(" AND x.unit_id = ${}", f.binds.len() + 1));
+        }
+        let limit = if limit <= 0 { 100 } else { limit.min(10_000) };
+        sql.push_str(&format!(" ORDER BY x.person_id LIMIT {limit} OFFSET {}", offset.max(0)));
+        let rows = on_pool!(self, pool => {
+            let mut q = sqlx::query_as::<_, PersonRow>(&sql);
+            for b in &f.binds { q = q.bind(b); }
+            if let Some(u) = unit_id { q = q.bind(u); }
+            q.fetch_all(pool).await
+        })?;
+        Ok(rows.into_iter().map(PersonMasked::from).collect())
+    }
+
+    pub async fn get_person(&self, p: &Principal, person_id: &str) -> Result<Option<PersonMasked>> {
+        let f = scope::people(p, "x", 2);
+        let sql = format!(
+            "SELECT x.person_id, x.name, x.citizen_id, x.gender, x.division_code, x.unit_id FROM people x WHERE x.person_id = $1 AND {}",
+            f.sql
+        );
+        let row = on_pool!(self, pool => {
+            let mut q = sqlx::query_as::<_, PersonRow>(&sql).bind(person_id);
+            for b in &f.binds { q = q.bind(b); }
+            q.fetch_optional(pool).await
+        })?;
+        Ok(row.map(PersonMasked::from))
+    }
+
+    /// Counts of what `p` can see, for the landing page and `demo`.
+    pub async fn registry_counts(&self, p: &Principal) -> Result<RegistryCounts> {
+        let fd = scope::divisions(p, "code", 1);
+        let fu = scope::units(p, "u", 1);
+        let fp = scope::people(p, "x", 1);
+        let dsql = format!("SELECT COUNT(*) FROM divisions WHERE {}", fd.sql);
+        let ksql = format!("SELECT u.kind, COUNT(*) FROM units u WHERE {} GROUP BY u.kind ORDER BY u.kind", fu.sql);
+        let psql = format!("SELECT COUNT(*) FROM people x WHERE {}", fp.sql);
+        let (divisions, by_kind, people) = on_pool!(self, pool => {
+            let mut q = sqlx::query_scalar::<_, i64>(&dsql);
+            for b in &fd.binds { q = q.bind(b); }
+            let d = q.fetch_one(pool).await?;
+            let mut q = sqlx::query_as::<_, (String, i64)>(&ksql);
+            for b in &fu.binds { q = q.bind(b); }
+            let k = q.fetch_all(pool).await?;
+            let mut q = sqlx::query_scalar::<_, i64>(&psql);
+            for b in &fp.binds { q = q.bind(b); }
+            let n = q.fetch_one(pool).await?;
+            Ok::<_, sqlx::Error>((d, k, n))
+        })?;
+        Ok(RegistryCounts { divisions, units: by_kind.iter().map(|k| k.1).sum(), people, units_by_kind: by_kind })
+    }
+
+    /// Unscoped totals per registry table, for operators (`init`, `demo`), never for users.
+    pub async fn registry_totals(&self) -> Result<Vec<(&'static str, i64)>> {
+        let mut out = Vec::new();
+        for t in ["divisions", "units", "people", "posts", "person_relations", "org_relations"] {
+            let sql = format!("SELECT COUNT(*) FROM {t}");
+            let n: i64 = on_pool!(self, p => sqlx::query_scalar(&sql).fetch_one(p).await)?;
+            out.push((t, n));
+        }
+        Ok(out)
+    }
+}
+
+/// Registry tables whose keys other imports refer to.
+#[derive(Debug, Clone, Copy)]
+pub enum RegistryTable {
+    Divisions,
+    Units,
+    People,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn upsert_sql_numbers_placeholders_row_major() {
+        let s = super::upsert_sql("t", &["a", "b"], &["a"], 2);
+        assert_eq!(s, "INSERT INTO t (a, b) VALUES ($1,$2), ($3,$4) ON CONFLICT (a) DO UPDATE SET b = excluded.b");
+    }
+}

@@ -1,0 +1,145 @@
+//! Jurisdiction (管辖范围): who may see what. The only place where access to registry rows is
+//! decided; every query in this crate that returns registry data builds its filter here.
+
+use qinglian_core::{DivisionCode, Role};
+use serde::Serialize;
+
+/// What a signed-in user (or an API token, which acts as its user) may see.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Scope {
+    /// Everything inside these divisions (level-aware prefixes, design §7).
+    Divisions(Vec<DivisionCode>),
+    /// These units and the units below them (for the `unit` role, 主体责任).
+    Units(Vec<String>),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Principal {
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub scope: Scope,
+}
+
+impl Principal {
+    /// Whether a division code lies inside this principal's jurisdiction.
+    pub fn sees_division(&self, code: &DivisionCode) -> bool {
+        match &self.scope {
+            Scope::Divisions(ds) => ds.iter().any(|d| d.contains(code)),
+            Scope::Units(_) => false,
+        }
+    }
+}
+
+/// A SQL predicate plus the values it binds, numbered from a given placeholder.
+#[derive(Debug, Clone)]
+pub(crate) struct Filter {
+    pub sql: String,
+    pub binds: Vec<String>,
+}
+
+/// The exclusive upper bound of all codes that start with `prefix` (digits only), so that a
+/// prefix test becomes an index-friendly range: `code >= prefix AND code < upper`.
+pub(crate) fn prefix_upper(prefix: &str) -> String {
+    let mut b = prefix.as_bytes().to_vec();
+    if let Some(last) = b.last_mut() {
+        *last += 1; // '9' + 1 = ':' which sorts after every digit
+    }
+    String::from_utf8(b).expect("ascii")
+}
+
+fn division_ranges(col: &str, ds: &[DivisionCode], next: &mut usize, binds: &mut Vec<String>) -> String {
+    let parts: Vec<String> = ds
+        .iter()
+        .map(|d| {
+            let p = d.prefix();
+            binds.push(p.to_owned());
+            binds.push(prefix_upper(p));
+            let s = format!("({col} >= ${} AND {col} < ${})", *next, *next + 1);
+            *next += 2;
+            s
+        })
+        .collect();
+    if parts.is_empty() { "FALSE".to_owned() } else { format!("({})", parts.join(" OR ")) }
+}
+
+fn in_list(col: &str, ids: &[String], next: &mut usize, binds: &mut Vec<String>) -> String {
+    if ids.is_empty() {
+        return "FALSE".to_owned();
+    }
+    let ph: Vec<String> = ids
+        .iter()
+        .map(|id| {
+            binds.push(id.clone());
+            *next += 1;
+            format!("${}", *next - 1)
+        })
+        .collect();
+    format!("{col} IN ({})", ph.join(", "))
+}
+
+/// Rows of a table with a division column (divisions themselves).
+pub(crate) fn divisions(p: &Principal, code_col: &str, first: usize) -> Filter {
+    let mut binds = Vec::new();
+    let mut next = first;
+    let sql = match &p.scope {
+        Scope::Divisions(ds) => division_ranges(code_col, ds, &mut next, &mut binds),
+        // A unit user sees the divisions its units sit in, nothing else.
+        Scope::Units(ids) => {
+            let inner = in_list("u.unit_id", ids, &mut next, &mut binds);
+            format!("{code_col} IN (SELECT u.division_code FROM units u WHERE {inner})")
+        }
+    };
+    Filter { sql, binds }
+}
+
+/// Units: by their division, or by unit id for unit-scoped principals.
+pub(crate) fn units(p: &Principal, alias: &str, first: usize) -> Filter {
+    let mut binds = Vec::new();
+    let mut next = first;
+    let sql = match &p.scope {
+        Scope::Divisions(ds) => division_ranges(&format!("{alias}.division_code"), ds, &mut next, &mut binds),
+        Scope::Units(ids) => in_list(&format!("{alias}.unit_id"), ids, &mut next, &mut binds),
+    };
+    Filter { sql, binds }
+}
+
+/// People: by their own division, or by the unit they work in being visible.
+pub(crate) fn people(p: &Principal, alias: &str, first: usize) -> Filter {
+    let mut binds = Vec::new();
+    let mut next = first;
+    let sql = match &p.scope {
+        Scope::Divisions(ds) => {
+            let own = division_ranges(&format!("{alias}.division_code"), ds, &mut next, &mut binds);
+            let via_unit = division_ranges("pu.division_code", ds, &mut next, &mut binds);
+            format!(
+                "({own} OR EXISTS (SELECT 1 FROM units pu WHERE pu.unit_id = {alias}.unit_id AND {via_unit}))"
+            )
+        }
+        Scope::Units(ids) => {
+            let own = in_list(&format!("{alias}.unit_id"), ids, &mut next, &mut binds);
+            let via_post = in_list("pp.unit_id", ids, &mut next, &mut binds);
+            format!(
+                "({own} OR EXISTS (SELECT 1 FROM posts pp WHERE pp.person_id = {alias}.person_id AND {via_post}))"
+            )
+        }
+    };
+    Filter { sql, binds }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_ranges_cover_exactly_the_prefix() {
+        assert_eq!(prefix_upper("3301"), "3302");
+        assert_eq!(prefix_upper("339"), "33:");
+        let inside = |code: &str, prefix: &str| code >= prefix && code < prefix_upper(prefix).as_str();
+        assert!(inside("330106001002", "3301"));
+        assert!(inside("339999", "339"));
+        assert!(!inside("330200", "3301"));
+        assert!(!inside("34", "33"));
+    }
+}

@@ -1,0 +1,48 @@
+//! Test support: a fresh PostgreSQL database per test run on the real server.
+//!
+//! `QINGLIAN_TEST_PG` names the server (default `postgres://postgres@127.0.0.1:5432/postgres`).
+//! When it is unreachable the caller is told to skip, except with `CI=true`, where a missing
+//! PostgreSQL is a failure: CI must never skip the PostgreSQL cases.
+
+use crate::redact_url;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::{Executor, PgPool};
+
+pub struct PgTestDb {
+    /// URL of the new, empty database.
+    pub url: String,
+    name: String,
+    admin: PgPool,
+}
+
+fn admin_url() -> String {
+    std::env::var("QINGLIAN_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+impl PgTestDb {
+    /// Creates `qinglian_test_<random>`; `None` (after saying why) when PostgreSQL is absent.
+    pub async fn create() -> Option<PgTestDb> {
+        let url = admin_url();
+        let admin = match PgPoolOptions::new().max_connections(2).connect(&url).await {
+            Ok(p) => p,
+            Err(e) => {
+                assert!(
+                    std::env::var("CI").map_or(true, |v| v != "true"),
+                    "PostgreSQL is required in CI but unreachable at {}: {e}",
+                    redact_url(&url)
+                );
+                eprintln!("SKIPPED: PostgreSQL unreachable at {} ({e}); set QINGLIAN_TEST_PG", redact_url(&url));
+                return None;
+            }
+        };
+        let name = format!("qinglian_test_{}", crate::auth::random_secret().to_lowercase().replace(['-', '_'], "")[..16].to_owned());
+        admin.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("CREATE DATABASE");
+        let base = url.rsplit_once('/').map_or(url.as_str(), |(b, _)| b);
+        Some(PgTestDb { url: format!("{base}/{name}"), name, admin })
+    }
+
+    /// Drops the database (closing the caller's pools first is the caller's job).
+    pub async fn drop_db(self) {
+        let _ = self.admin.execute(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name).as_str()).await;
+    }
+}
