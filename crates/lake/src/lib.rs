@@ -1,1 +1,19 @@
-//! placeholder until written
+//! The lake: dataset schemas and the import of CSV, XLSX and JSON files into versioned Parquet.
+//!
+//! An import is two steps so that nothing half-lands: [`Lake::prepare`] reads and validates
+//! every file (writing nothing) and returns either every error, row- and column-precise, or a
+//! [`Prepared`] import; [`Lake::commit`] then writes the Parquet files and swaps the dataset's
+//! manifest in one atomic rename. Callers may check more (registry references) and write
+//! elsewhere (the store) between the two.
+
+mod batch;
+mod cell;
+mod error;
+mod grid;
+mod read;
+pub mod schema;
+
+pub use batch::{BatchInfo, CommitReport, Lake, Manifest, Prepared, PreparedFile, Snapshot, schema_of};
+pub use error::{CellError, ImportError};
+pub use read::{Encoding, ReadOptions};
+pub use schema::{Catalogue, ColType, Column, DatasetSchema};
