@@ -31,6 +31,13 @@ pub(crate) fn random_secret() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// A random password for a new account, shown once: 16 URL-safe characters (96 bits).
+pub fn random_password() -> String {
+    let mut bytes = [0u8; 12];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
 /// Only hashes of bearer secrets are stored, so a copy of the database grants no access.
 pub(crate) fn secret_hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))

@@ -13,7 +13,7 @@ pub mod scope;
 pub mod testing;
 mod users;
 
-pub use auth::{hash_password, verify_password};
+pub use auth::{hash_password, random_password, verify_password};
 pub use error::StoreError;
 pub use registry::{
     DivisionRow, OrgRelationRow, PersonMasked, PersonRelationRow, PersonRow, PostRow,

@@ -383,6 +383,11 @@ impl Store {
         Ok(RegistryCounts { divisions, units: by_kind.iter().map(|k| k.1).sum(), people, units_by_kind: by_kind })
     }
 
+    /// How many rows of the shipped division table the store holds (init loads them once).
+    pub async fn builtin_division_count(&self) -> Result<i64> {
+        Ok(on_pool!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM divisions WHERE builtin").fetch_one(p).await)?)
+    }
+
     /// Unscoped totals per registry table, for operators (`init`, `demo`), never for users.
     pub async fn registry_totals(&self) -> Result<Vec<(&'static str, i64)>> {
         let mut out = Vec::new();

@@ -1,0 +1,243 @@
+//! Command-line grammar. Every help text is Chinese first, English beside it.
+
+use clap::{ArgAction, Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "qinglian",
+    version,
+    about = "清廉：公共机构廉洁监督平台 / Qinglian: integrity supervision for public bodies",
+    long_about = "清廉：导入记录、用可解释的指标排查风险、跟踪整改、全过程留痕。\nQinglian: import records, screen them with explainable indicators, track rectification, trace every step.",
+    disable_help_flag = true,
+    disable_version_flag = true,
+    disable_help_subcommand = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// 数据目录 / data directory
+    #[arg(long, global = true, env = "QINGLIAN_DATA", value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// 数据库地址（sqlite://… 或 postgres://…）/ database URL (sqlite://… or postgres://…)
+    #[arg(long = "database", global = true, env = "QINGLIAN_DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// 配置文件 / configuration file
+    #[arg(long, global = true, env = "QINGLIAN_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// 日志过滤器 / log filter
+    #[arg(long, global = true, env = "QINGLIAN_LOG", value_name = "FILTER")]
+    pub log: Option<String>,
+    /// 以 JSON 输出结果（供脚本使用）/ print results as JSON (for scripts)
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// 显示帮助 / print help
+    #[arg(short = 'h', long, global = true, action = ArgAction::Help)]
+    pub help: Option<bool>,
+    /// 显示版本 / print version
+    #[arg(short = 'V', long, action = ArgAction::Version)]
+    pub version: Option<bool>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// 初始化数据目录与存储（幂等）/ create the data directory and the store (idempotent)
+    Init,
+    /// 显示生效的配置（不显示密码）/ show the effective settings (passwords hidden)
+    Config,
+    /// 列出所有数据集及其列 / list every dataset with its columns
+    Datasets(DatasetsArgs),
+    /// 导入文件到数据集（CSV、XLSX、JSON）/ import files into a dataset (CSV, XLSX, JSON)
+    Import(ImportArgs),
+    /// 按依赖顺序导入目录中的 <数据集>.csv|xlsx|jsonl / import every <dataset>.csv|xlsx|jsonl of a folder in dependency order
+    ImportDir(ImportDirArgs),
+    /// 查询登记信息（区划、单位、人员）/ list registry data (divisions, units, people)
+    Registry(RegistryArgs),
+    /// 用户管理 / manage users
+    #[command(subcommand)]
+    Users(UsersCmd),
+    /// 脚本用 API 令牌 / API tokens for scripts
+    #[command(subcommand)]
+    Tokens(TokensCmd),
+    /// 启动 Web 服务 / run the web server
+    Serve(ServeArgs),
+    /// 生成确定性的合成数据 / write deterministic synthetic data
+    Synth(SynthArgs),
+    /// 一键演示：合成、初始化、导入、启动服务；--data 默认 ./qinglian-demo，忽略 QINGLIAN_DATA，只删除带演示标记的目录 / one-command demo: synthesise, initialise, import, serve; --data defaults to ./qinglian-demo, ignores QINGLIAN_DATA, and only a folder carrying the demo marker is ever deleted
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DatasetsArgs {
+    /// 只显示此数据集 / only this dataset
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// 数据集名称（见 qinglian datasets）/ dataset name (see qinglian datasets)
+    pub dataset: String,
+    /// 要导入的文件 / files to import
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// XLSX 工作表名称或序号（从 1 起）/ XLSX sheet name or number (from 1)
+    #[arg(long)]
+    pub sheet: Option<String>,
+    /// CSV 编码：utf-8 或 gb18030（默认自动识别）/ CSV encoding: utf-8 or gb18030 (detected by default)
+    #[arg(long)]
+    pub encoding: Option<String>,
+    /// 替换数据集的现有批次 / supersede the dataset's existing batches
+    #[arg(long)]
+    pub replace: bool,
+    /// 最多列出的错误数 / errors listed at most
+    #[arg(long, env = "QINGLIAN_MAX_ERRORS")]
+    pub max_errors: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportDirArgs {
+    /// 含 <数据集>.csv|xlsx|jsonl 的目录 / folder holding <dataset>.csv|xlsx|jsonl files
+    pub dir: PathBuf,
+    /// 替换各数据集的现有批次 / supersede existing batches
+    #[arg(long)]
+    pub replace: bool,
+    /// 最多列出的错误数 / errors listed at most
+    #[arg(long, env = "QINGLIAN_MAX_ERRORS")]
+    pub max_errors: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct RegistryArgs {
+    /// divisions | units | people
+    pub table: String,
+    /// 区划代码（含下级）/ division code (and below)
+    #[arg(long)]
+    pub division: Option<String>,
+    /// 单位类型 / unit kind
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// 单位编号（人员）/ unit id (people)
+    #[arg(long)]
+    pub unit: Option<String>,
+    /// 最多行数 / at most this many rows
+    #[arg(long, default_value_t = 50)]
+    pub limit: i64,
+    /// 导出为 Excel 文件 / export to an Excel file
+    #[arg(long, value_name = "FILE.xlsx")]
+    pub export: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCmd {
+    /// 添加用户 / add a user
+    Add(UserAddArgs),
+    /// 列出用户 / list users
+    List,
+    /// 停用用户（立即结束其会话与令牌）/ disable a user (ends its sessions and tokens at once)
+    Disable {
+        /// 用户名 / username
+        username: String,
+    },
+    /// 重新启用用户 / enable a user again
+    Enable {
+        /// 用户名 / username
+        username: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct UserAddArgs {
+    /// 用户名 / username
+    pub username: String,
+    /// 角色：admin supervisor unit commander analyst auditor / role
+    #[arg(long)]
+    pub role: String,
+    /// 显示名称 / display name
+    #[arg(long)]
+    pub name: Option<String>,
+    /// 管辖区划代码（可多个）/ jurisdiction division code (repeatable)
+    #[arg(long = "jurisdiction", value_name = "CODE")]
+    pub jurisdictions: Vec<String>,
+    /// 单位编号（unit 角色，可多个）/ unit id (for the unit role, repeatable)
+    #[arg(long = "unit", value_name = "UNIT_ID")]
+    pub units: Vec<String>,
+    /// 从标准输入读取密码；否则生成随机密码并只显示一次 / read the password from stdin; otherwise a random one is generated and shown once
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokensCmd {
+    /// 为用户创建令牌（只显示一次）/ create a token for a user (shown once)
+    Create {
+        /// 用户名 / username
+        #[arg(long)]
+        user: String,
+        /// 令牌用途 / what the token is for
+        #[arg(long, default_value = "script")]
+        name: String,
+    },
+    /// 吊销令牌 / revoke a token
+    Revoke {
+        /// 令牌编号 / token id
+        id: i64,
+    },
+    /// 列出令牌（不含密钥）/ list tokens (without secrets)
+    List,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct WebArgs {
+    /// 监听地址 / listen address
+    #[arg(long, env = "QINGLIAN_BIND")]
+    pub bind: Option<String>,
+    /// 对外访问地址 / public URL
+    #[arg(long, env = "QINGLIAN_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// 会话有效期（小时）/ session lifetime (hours)
+    #[arg(long, env = "QINGLIAN_SESSION_HOURS")]
+    pub session_hours: Option<i64>,
+    /// 登录失败次数上限 / failed logins allowed per window
+    #[arg(long, env = "QINGLIAN_LOGIN_MAX_FAILURES")]
+    pub login_max_failures: Option<u32>,
+    /// 登录限流窗口（分钟）/ login throttling window (minutes)
+    #[arg(long, env = "QINGLIAN_LOGIN_WINDOW_MINUTES")]
+    pub login_window_minutes: Option<i64>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub web: WebArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SynthArgs {
+    /// 规模：county | city | province / scale
+    #[arg(long, default_value = "county")]
+    pub scale: String,
+    /// 随机种子（相同种子生成相同文件）/ seed (same seed, same files)
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// 输出目录 / output folder
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// 加载后不启动服务 / stop after loading, do not serve
+    #[arg(long)]
+    pub no_serve: bool,
+    /// 随机种子 / seed
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    #[command(flatten)]
+    pub web: WebArgs,
+}

@@ -1,0 +1,119 @@
+//! `demo`: synthesise a county, initialise a fresh store and lake in a folder of its own, import
+//! everything, create one account per role, then serve (unless `--no-serve`).
+
+use super::{Ctx, ensure_store, import, now};
+use crate::cli::DemoArgs;
+use crate::config::{Overrides, Settings};
+use anyhow::Context;
+use qinglian_core::{DivisionCode, Role};
+use qinglian_store::{NewUser, Principal, UnitFilter};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+const MARKER: &str = ".qinglian-demo";
+/// Demo accounts share one published password: the demo holds synthetic data only.
+pub const DEMO_PASSWORD: &str = "qinglian-demo";
+
+/// Empties the demo folder, refusing any folder that does not carry the demo marker.
+fn fresh_dir(dir: &PathBuf) -> anyhow::Result<()> {
+    if dir.exists() {
+        let empty = std::fs::read_dir(dir)?.next().is_none();
+        if dir.join(MARKER).exists() {
+            std::fs::remove_dir_all(dir).with_context(|| format!("无法清空 {0} / cannot clear {0}", dir.display()))?;
+        } else if !empty {
+            anyhow::bail!(
+                "{0} 已存在且不是演示目录（缺少 {MARKER} 标记），为防误删拒绝继续；请换一个 --data 目录 / {0} exists and is not a demo folder (no {MARKER} marker); refusing to delete it, choose another --data",
+                dir.display()
+            );
+        }
+    }
+    std::fs::create_dir_all(dir)?;
+    std::fs::write(dir.join(MARKER), "qinglian demo folder: deleted and rebuilt by `qinglian demo`\n")?;
+    Ok(())
+}
+
+pub async fn run(dir: PathBuf, a: &DemoArgs, o: &Overrides, json: bool) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    fresh_dir(&dir)?;
+    let synth_dir = dir.join("synth");
+    super::synth::generate("county", a.seed, &synth_dir, json)?;
+    // The demo runs on the embedded default whatever the environment says.
+    let settings = Settings::resolve(&Overrides { data: Some(dir.clone()), database_url: None, config: None, max_errors: None, ..o.clone() })?;
+    let ctx = Ctx { settings, json, quiet: true };
+    let plan = import::plan_dir(&synth_dir)?;
+    let opts = qinglian_lake::ReadOptions { max_errors: ctx.settings.max_errors, ..Default::default() };
+    let code = import::run_plan(&ctx, plan, &opts, false).await?;
+    if code != ExitCode::SUCCESS {
+        anyhow::bail!("演示数据导入失败 / the demo data did not import");
+    }
+    let (store, _) = ensure_store(&ctx.settings).await?;
+    let accounts = create_accounts(&store).await?;
+    let totals = store.registry_totals().await?;
+    let loaded = started.elapsed().as_secs_f64();
+    if json {
+        crate::output::print_json(&serde_json::json!({
+            "data": dir, "loaded_seconds": loaded, "totals": totals.iter().map(|(t, n)| (t.to_string(), n)).collect::<std::collections::BTreeMap<_, _>>(),
+            "accounts": accounts.iter().map(|(u, r, s)| serde_json::json!({"username": u, "role": r, "scope": s, "password": DEMO_PASSWORD})).collect::<Vec<_>>(),
+        }));
+    } else {
+        println!("演示数据已载入 / demo data loaded: {} ({loaded:.1}s)", dir.display());
+        crate::output::table(&["表 table", "行数 rows"], &totals.iter().map(|(t, n)| vec![(*t).to_owned(), n.to_string()]).collect::<Vec<_>>());
+        println!("\n演示账号（密码均为 {DEMO_PASSWORD}）/ demo accounts (password {DEMO_PASSWORD} for all):");
+        crate::output::table(
+            &["用户名 username", "角色 role", "管辖 scope"],
+            &accounts.iter().map(|(u, r, s)| vec![u.clone(), format!("{} {}", r.as_str(), r.name_zh()), s.clone()]).collect::<Vec<_>>(),
+        );
+    }
+    if !a.no_serve {
+        super::serve::serve_until_ctrl_c(store.clone(), &ctx.settings).await?;
+    }
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One account per role, each seeing a different part of the demo county.
+async fn create_accounts(store: &qinglian_store::Store) -> anyhow::Result<Vec<(String, Role, String)>> {
+    let op = Principal::operator();
+    let county = "330106";
+    let township = store
+        .list_divisions(&op, Some(county))
+        .await?
+        .into_iter()
+        .next()
+        .map(|d| d.code)
+        .context("演示数据缺少乡镇 / the demo data has no township")?;
+    let soe = store
+        .list_units(&op, &UnitFilter { kind: Some("soe".into()), limit: 1, ..Default::default() })
+        .await?
+        .into_iter()
+        .next()
+        .context("演示数据缺少国企 / the demo data has no SOE")?;
+    let plan: Vec<(&str, Role, Vec<&str>, Vec<String>)> = vec![
+        ("demo-admin", Role::Admin, vec!["330000"], vec![]),
+        ("demo-supervisor", Role::Supervisor, vec![county], vec![]),
+        ("demo-analyst", Role::Analyst, vec!["330100"], vec![]),
+        ("demo-auditor", Role::Auditor, vec![county], vec![]),
+        ("demo-commander", Role::Commander, vec![township.as_str()], vec![]),
+        ("demo-unit", Role::Unit, vec![], vec![soe.unit_id.clone()]),
+    ];
+    let mut out = Vec::new();
+    for (name, role, divs, units) in plan {
+        let scope = if units.is_empty() { divs.join(" ") } else { format!("{}（{}）", units.join(" "), soe.name) };
+        store
+            .create_user(
+                &NewUser {
+                    username: name.into(),
+                    display_name: format!("演示{}", role.name_zh()),
+                    password: DEMO_PASSWORD.into(),
+                    role,
+                    divisions: divs.iter().map(|d| DivisionCode::parse(d)).collect::<Result<_, _>>()?,
+                    units,
+                },
+                now(),
+            )
+            .await?;
+        out.push((name.to_owned(), role, scope));
+    }
+    Ok(out)
+}

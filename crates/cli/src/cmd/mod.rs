@@ -1,0 +1,77 @@
+//! One module per command family. Each returns the process exit code: 0 success,
+//! 1 refused input or failed check, 2 usage or I/O problem.
+
+mod demo;
+mod import;
+mod info;
+mod init;
+mod serve;
+mod synth;
+mod users;
+
+use crate::cli::{Cli, Command};
+use crate::config::{Overrides, Settings};
+use std::process::ExitCode;
+
+pub use init::ensure_store;
+
+pub struct Ctx {
+    pub settings: Settings,
+    pub json: bool,
+    /// Print nothing on success (the demo prints its own summary).
+    pub quiet: bool,
+}
+
+pub async fn run(cli: Cli, data_from_flag: bool) -> anyhow::Result<ExitCode> {
+    let g = &cli.global;
+    let mut o = Overrides {
+        data: g.data.clone(),
+        database_url: g.database_url.clone(),
+        config: g.config.clone(),
+        log: g.log.clone(),
+        ..Default::default()
+    };
+    match &cli.command {
+        Command::Import(a) => o.max_errors = a.max_errors,
+        Command::ImportDir(a) => o.max_errors = a.max_errors,
+        Command::Serve(a) => web_overrides(&mut o, &a.web),
+        Command::Demo(a) => web_overrides(&mut o, &a.web),
+        _ => {}
+    }
+    let json = g.json;
+    match cli.command {
+        // The demo keeps to its own folder: an explicit --data, else ./qinglian-demo, never QINGLIAN_DATA.
+        Command::Demo(a) => {
+            let dir = if data_from_flag { o.data.clone() } else { None };
+            demo::run(dir.unwrap_or_else(|| "./qinglian-demo".into()), &a, &o, json).await
+        }
+        Command::Synth(a) => synth::run(&a, json),
+        Command::Datasets(a) => info::datasets(a.name.as_deref(), json),
+        command => {
+            let ctx = Ctx { settings: Settings::resolve(&o)?, json, quiet: false };
+            match command {
+                Command::Init => init::run(&ctx).await,
+                Command::Config => info::config(&ctx),
+                Command::Import(a) => import::import(&ctx, &a).await,
+                Command::ImportDir(a) => import::import_dir(&ctx, &a.dir, a.replace).await,
+                Command::Registry(a) => info::registry(&ctx, &a).await,
+                Command::Users(c) => users::users(&ctx, c).await,
+                Command::Tokens(c) => users::tokens(&ctx, c).await,
+                Command::Serve(_) => serve::run(&ctx).await,
+                Command::Demo(_) | Command::Synth(_) | Command::Datasets(_) => unreachable!("handled above"),
+            }
+        }
+    }
+}
+
+fn web_overrides(o: &mut Overrides, w: &crate::cli::WebArgs) {
+    o.bind = w.bind.clone();
+    o.public_url = w.public_url.clone();
+    o.session_hours = w.session_hours;
+    o.login_max_failures = w.login_max_failures;
+    o.login_window_minutes = w.login_window_minutes;
+}
+
+pub fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
