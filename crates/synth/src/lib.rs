@@ -1,1 +1,106 @@
-//! placeholder until written
+//! Deterministic synthetic registry data (登记信息) for a Zhejiang-like province.
+//!
+//! The same [`Options::seed`] always gives byte-identical files. Each county draws from its
+//! own random stream, so a county looks the same whether it is generated alone (`county`
+//! scale) or as part of its city or the province.
+//!
+//! Output (one file per dataset, Chinese headers, see `crates/lake/datasets/registry.toml`):
+//! `divisions.csv`, `units.csv`, `people.xlsx`, `posts.xlsx`, `person_relations.csv`,
+//! `org_relations.csv` and `ground_truth.json` (schema in `GROUND_TRUTH.md`).
+
+mod csv;
+mod error;
+pub mod ids;
+pub mod names;
+pub mod registry;
+pub mod truth;
+pub mod write;
+mod xlsx;
+
+pub use error::SynthError;
+pub use registry::Registry;
+pub use truth::{Anomaly, AnomalyKind, Expect, GroundTruth};
+
+use std::path::PathBuf;
+use std::str::FromStr;
+
+/// How much of the province to generate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Scale {
+    /// One county, 330106 西湖区: seconds, for tests and the demo.
+    County,
+    /// Every county of 330100 杭州市.
+    City,
+    /// All of 330000 浙江省 (11 cities, 90 counties), for benchmarks.
+    Province,
+}
+
+impl Scale {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scale::County => "county",
+            Scale::City => "city",
+            Scale::Province => "province",
+        }
+    }
+
+    /// The shipped division (county, city or province) this scale covers.
+    pub fn root_code(self) -> &'static str {
+        match self {
+            Scale::County => "330106",
+            Scale::City => "330100",
+            Scale::Province => "330000",
+        }
+    }
+}
+
+impl std::fmt::Display for Scale {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Scale {
+    type Err = SynthError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "county" => Ok(Scale::County),
+            "city" => Ok(Scale::City),
+            "province" => Ok(Scale::Province),
+            _ => Err(SynthError::UnknownScale(s.to_owned())),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub scale: Scale,
+    pub seed: u64,
+    /// Output directory; created if missing, existing files of the same names are replaced.
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileSummary {
+    /// Dataset name as in the registry (`divisions`, `units`, …) or `ground_truth`.
+    pub dataset: String,
+    pub path: PathBuf,
+    /// Data rows, header excluded (for `ground_truth`: the number of anomalies).
+    pub rows: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    /// In dependency (import) order; `ground_truth` last.
+    pub files: Vec<FileSummary>,
+}
+
+/// Generates the registry of `opts.scale` and writes it into `opts.out`.
+///
+/// `progress(dataset, done, total)` is called from the calling thread: first for the
+/// pseudo-dataset `registry` (counties generated), then for each file as rows are written.
+pub fn generate(opts: &Options, progress: &dyn Fn(&str, u64, u64)) -> Result<Summary, SynthError> {
+    let registry = Registry::generate(opts.scale, opts.seed, progress)?;
+    let truth = GroundTruth::new(opts.scale, opts.seed);
+    write::write_all(&opts.out, &registry, &truth, progress)
+}
