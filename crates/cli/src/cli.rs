@@ -26,7 +26,13 @@ pub struct Global {
     #[arg(long, global = true, env = "QINGLIAN_DATA", value_name = "DIR")]
     pub data: Option<PathBuf>,
     /// 数据库地址（sqlite://… 或 postgres://…）/ database URL (sqlite://… or postgres://…)
-    #[arg(long = "database", global = true, env = "QINGLIAN_DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    #[arg(
+        long = "database",
+        global = true,
+        env = "QINGLIAN_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
     pub database_url: Option<String>,
     /// 配置文件 / configuration file
     #[arg(long, global = true, env = "QINGLIAN_CONFIG", value_name = "FILE")]

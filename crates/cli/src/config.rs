@@ -19,16 +19,86 @@ pub struct SettingDoc {
 }
 
 pub const SETTINGS: &[SettingDoc] = &[
-    SettingDoc { key: "data", flag: "--data DIR", env: "QINGLIAN_DATA", default: "./qinglian-data", zh: "数据目录（存储、数据湖、密钥）", en: "data directory (store, lake, keys)" },
-    SettingDoc { key: "database_url", flag: "--database URL", env: "QINGLIAN_DATABASE_URL", default: "sqlite://<data>/qinglian.db", zh: "数据库地址：sqlite://… 或 postgres://…（密码不会被打印）", en: "database URL: sqlite://… or postgres://… (passwords are never printed)" },
-    SettingDoc { key: "(none)", flag: "--config FILE", env: "QINGLIAN_CONFIG", default: "<data>/qinglian.toml", zh: "配置文件", en: "configuration file" },
-    SettingDoc { key: "bind", flag: "serve --bind ADDR", env: "QINGLIAN_BIND", default: "127.0.0.1:8080", zh: "服务监听地址", en: "address the server listens on" },
-    SettingDoc { key: "public_url", flag: "serve --public-url URL", env: "QINGLIAN_PUBLIC_URL", default: "(none)", zh: "对外访问地址；以 https 开头时 Cookie 带 Secure 并发送 HSTS", en: "public address; when https, cookies are Secure and HSTS is sent" },
-    SettingDoc { key: "session_hours", flag: "serve --session-hours N", env: "QINGLIAN_SESSION_HOURS", default: "12", zh: "登录会话有效期（小时）", en: "browser session lifetime (hours)" },
-    SettingDoc { key: "login_max_failures", flag: "serve --login-max-failures N", env: "QINGLIAN_LOGIN_MAX_FAILURES", default: "5", zh: "限流窗口内允许的登录失败次数（按用户名和 IP）", en: "failed logins allowed per window (per username and per IP)" },
-    SettingDoc { key: "login_window_minutes", flag: "serve --login-window-minutes N", env: "QINGLIAN_LOGIN_WINDOW_MINUTES", default: "15", zh: "登录限流窗口（分钟）", en: "login throttling window (minutes)" },
-    SettingDoc { key: "max_errors", flag: "import --max-errors N", env: "QINGLIAN_MAX_ERRORS", default: "100", zh: "导入时列出的最多错误数，其余只计数", en: "import errors listed before the rest are only counted" },
-    SettingDoc { key: "log", flag: "--log FILTER", env: "QINGLIAN_LOG", default: "warn", zh: "日志级别（tracing 过滤器语法）", en: "log filter (tracing EnvFilter syntax)" },
+    SettingDoc {
+        key: "data",
+        flag: "--data DIR",
+        env: "QINGLIAN_DATA",
+        default: "./qinglian-data",
+        zh: "数据目录（存储、数据湖、密钥）",
+        en: "data directory (store, lake, keys)",
+    },
+    SettingDoc {
+        key: "database_url",
+        flag: "--database URL",
+        env: "QINGLIAN_DATABASE_URL",
+        default: "sqlite://<data>/qinglian.db",
+        zh: "数据库地址：sqlite://… 或 postgres://…（密码不会被打印）",
+        en: "database URL: sqlite://… or postgres://… (passwords are never printed)",
+    },
+    SettingDoc {
+        key: "(none)",
+        flag: "--config FILE",
+        env: "QINGLIAN_CONFIG",
+        default: "<data>/qinglian.toml",
+        zh: "配置文件",
+        en: "configuration file",
+    },
+    SettingDoc {
+        key: "bind",
+        flag: "serve --bind ADDR",
+        env: "QINGLIAN_BIND",
+        default: "127.0.0.1:8080",
+        zh: "服务监听地址",
+        en: "address the server listens on",
+    },
+    SettingDoc {
+        key: "public_url",
+        flag: "serve --public-url URL",
+        env: "QINGLIAN_PUBLIC_URL",
+        default: "(none)",
+        zh: "对外访问地址；以 https 开头时 Cookie 带 Secure 并发送 HSTS",
+        en: "public address; when https, cookies are Secure and HSTS is sent",
+    },
+    SettingDoc {
+        key: "session_hours",
+        flag: "serve --session-hours N",
+        env: "QINGLIAN_SESSION_HOURS",
+        default: "12",
+        zh: "登录会话有效期（小时）",
+        en: "browser session lifetime (hours)",
+    },
+    SettingDoc {
+        key: "login_max_failures",
+        flag: "serve --login-max-failures N",
+        env: "QINGLIAN_LOGIN_MAX_FAILURES",
+        default: "5",
+        zh: "限流窗口内允许的登录失败次数（按用户名和 IP）",
+        en: "failed logins allowed per window (per username and per IP)",
+    },
+    SettingDoc {
+        key: "login_window_minutes",
+        flag: "serve --login-window-minutes N",
+        env: "QINGLIAN_LOGIN_WINDOW_MINUTES",
+        default: "15",
+        zh: "登录限流窗口（分钟）",
+        en: "login throttling window (minutes)",
+    },
+    SettingDoc {
+        key: "max_errors",
+        flag: "import --max-errors N",
+        env: "QINGLIAN_MAX_ERRORS",
+        default: "100",
+        zh: "导入时列出的最多错误数，其余只计数",
+        en: "import errors listed before the rest are only counted",
+    },
+    SettingDoc {
+        key: "log",
+        flag: "--log FILTER",
+        env: "QINGLIAN_LOG",
+        default: "warn",
+        zh: "日志级别（tracing 过滤器语法）",
+        en: "log filter (tracing EnvFilter syntax)",
+    },
 ];
 
 /// The optional TOML file. Unknown keys are refused, so a typo does not silently do nothing.
@@ -78,33 +148,65 @@ pub struct Settings {
 
 impl Settings {
     pub fn resolve(o: &Overrides) -> Result<Settings> {
-        let data_guess = o.data.clone().unwrap_or_else(|| PathBuf::from("./qinglian-data"));
-        let config_file = o.config.clone().unwrap_or_else(|| data_guess.join("qinglian.toml"));
+        let data_guess = o
+            .data
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("./qinglian-data"));
+        let config_file = o
+            .config
+            .clone()
+            .unwrap_or_else(|| data_guess.join("qinglian.toml"));
         let (file, loaded) = match std::fs::read_to_string(&config_file) {
             Ok(text) => (
                 toml::from_str::<FileConfig>(&text).with_context(|| {
-                    format!("配置文件 {0} 有误 / invalid configuration file {0}", config_file.display())
+                    format!(
+                        "配置文件 {0} 有误 / invalid configuration file {0}",
+                        config_file.display()
+                    )
                 })?,
                 true,
             ),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && o.config.is_none() => (FileConfig::default(), false),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && o.config.is_none() => {
+                (FileConfig::default(), false)
+            }
             Err(e) => {
                 return Err(e).with_context(|| {
-                    format!("无法读取配置文件 {0} / cannot read configuration file {0}", config_file.display())
+                    format!(
+                        "无法读取配置文件 {0} / cannot read configuration file {0}",
+                        config_file.display()
+                    )
                 });
             }
         };
-        let data = o.data.clone().or(file.data).unwrap_or_else(|| PathBuf::from("./qinglian-data"));
-        let database_url = o.database_url.clone().or(file.database_url).unwrap_or_else(|| default_db_url(&data));
+        let data = o
+            .data
+            .clone()
+            .or(file.data)
+            .unwrap_or_else(|| PathBuf::from("./qinglian-data"));
+        let database_url = o
+            .database_url
+            .clone()
+            .or(file.database_url)
+            .unwrap_or_else(|| default_db_url(&data));
         Ok(Settings {
             database_url,
             config_file,
             config_loaded: loaded,
-            bind: o.bind.clone().or(file.bind).unwrap_or_else(|| "127.0.0.1:8080".into()),
+            bind: o
+                .bind
+                .clone()
+                .or(file.bind)
+                .unwrap_or_else(|| "127.0.0.1:8080".into()),
             public_url: o.public_url.clone().or(file.public_url),
             session_hours: o.session_hours.or(file.session_hours).unwrap_or(12),
-            login_max_failures: o.login_max_failures.or(file.login_max_failures).unwrap_or(5),
-            login_window_minutes: o.login_window_minutes.or(file.login_window_minutes).unwrap_or(15),
+            login_max_failures: o
+                .login_max_failures
+                .or(file.login_max_failures)
+                .unwrap_or(5),
+            login_window_minutes: o
+                .login_window_minutes
+                .or(file.login_window_minutes)
+                .unwrap_or(15),
             max_errors: o.max_errors.or(file.max_errors).unwrap_or(100),
             log: o.log.clone().or(file.log).unwrap_or_else(|| "warn".into()),
             data,
@@ -119,20 +221,30 @@ impl Settings {
     pub fn display_rows(&self) -> Vec<(&'static str, String)> {
         vec![
             ("data", self.data.display().to_string()),
-            ("database_url", qinglian_store::redact_url(&self.database_url)),
+            (
+                "database_url",
+                qinglian_store::redact_url(&self.database_url),
+            ),
             (
                 "config",
                 format!(
                     "{}{}",
                     self.config_file.display(),
-                    if self.config_loaded { "" } else { " (不存在 / absent)" }
+                    if self.config_loaded {
+                        ""
+                    } else {
+                        " (不存在 / absent)"
+                    }
                 ),
             ),
             ("bind", self.bind.clone()),
             ("public_url", self.public_url.clone().unwrap_or_default()),
             ("session_hours", self.session_hours.to_string()),
             ("login_max_failures", self.login_max_failures.to_string()),
-            ("login_window_minutes", self.login_window_minutes.to_string()),
+            (
+                "login_window_minutes",
+                self.login_window_minutes.to_string(),
+            ),
             ("max_errors", self.max_errors.to_string()),
             ("log", self.log.clone()),
         ]
@@ -150,8 +262,16 @@ mod tests {
     #[test]
     fn precedence_flags_over_file_over_defaults() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("qinglian.toml"), "bind = \"0.0.0.0:9000\"\nmax_errors = 7\nsession_hours = 3\n").unwrap();
-        let o = Overrides { data: Some(dir.path().into()), session_hours: Some(1), ..Default::default() };
+        std::fs::write(
+            dir.path().join("qinglian.toml"),
+            "bind = \"0.0.0.0:9000\"\nmax_errors = 7\nsession_hours = 3\n",
+        )
+        .unwrap();
+        let o = Overrides {
+            data: Some(dir.path().into()),
+            session_hours: Some(1),
+            ..Default::default()
+        };
         let s = Settings::resolve(&o).unwrap();
         assert!(s.config_loaded);
         assert_eq!(s.bind, "0.0.0.0:9000", "file over default");
@@ -166,15 +286,24 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("x.toml");
         std::fs::write(&f, "bnid = 1\n").unwrap();
-        let o = Overrides { config: Some(f), ..Default::default() };
+        let o = Overrides {
+            config: Some(f),
+            ..Default::default()
+        };
         assert!(format!("{:#}", Settings::resolve(&o).unwrap_err()).contains("unknown field"));
-        let o = Overrides { config: Some(dir.path().join("missing.toml")), ..Default::default() };
+        let o = Overrides {
+            config: Some(dir.path().join("missing.toml")),
+            ..Default::default()
+        };
         assert!(Settings::resolve(&o).is_err());
     }
 
     #[test]
     fn passwords_are_not_displayed() {
-        let o = Overrides { database_url: Some("postgres://u:hunter2@h/db".into()), ..Default::default() };
+        let o = Overrides {
+            database_url: Some("postgres://u:hunter2@h/db".into()),
+            ..Default::default()
+        };
         let s = Settings::resolve(&o).unwrap();
         assert!(!format!("{:?}", s.display_rows()).contains("hunter2"));
     }
@@ -183,9 +312,15 @@ mod tests {
     fn readme_documents_every_setting() {
         let readme = include_str!("../../../README.md");
         for s in SETTINGS {
-            let row = readme.lines().find(|l| l.starts_with('|') && l.contains(&format!("`{}`", s.env)));
+            let row = readme
+                .lines()
+                .find(|l| l.starts_with('|') && l.contains(&format!("`{}`", s.env)));
             let row = row.unwrap_or_else(|| panic!("README settings table lacks {}", s.env));
-            assert!(row.contains(s.flag) && row.contains(s.key) && row.contains(s.default), "README row for {}: {row}", s.env);
+            assert!(
+                row.contains(s.flag) && row.contains(s.key) && row.contains(s.default),
+                "README row for {}: {row}",
+                s.env
+            );
         }
     }
 }

@@ -15,7 +15,11 @@ pub fn print_error(e: &anyhow::Error) {
 
 /// A plain aligned table; widths count CJK characters as two columns.
 pub fn table(headers: &[&str], rows: &[Vec<String>]) {
-    let width = |s: &str| s.chars().map(|c| if (c as u32) >= 0x2E80 { 2 } else { 1 }).sum::<usize>();
+    let width = |s: &str| {
+        s.chars()
+            .map(|c| if (c as u32) >= 0x2E80 { 2 } else { 1 })
+            .sum::<usize>()
+    };
     let mut w: Vec<usize> = headers.iter().map(|h| width(h)).collect();
     for r in rows {
         for (i, c) in r.iter().enumerate() {
@@ -25,19 +29,34 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) {
         }
     }
     let line = |cells: Vec<&str>| {
-        let parts: Vec<String> =
-            cells.iter().enumerate().map(|(i, c)| format!("{c}{}", " ".repeat(w[i].saturating_sub(width(c))))).collect();
+        let parts: Vec<String> = cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c}{}", " ".repeat(w[i].saturating_sub(width(c)))))
+            .collect();
         println!("{}", parts.join("  ").trim_end());
     };
     line(headers.to_vec());
-    line(w.iter().map(|n| "-".repeat(*n)).collect::<Vec<_>>().iter().map(String::as_str).collect());
+    line(
+        w.iter()
+            .map(|n| "-".repeat(*n))
+            .collect::<Vec<_>>()
+            .iter()
+            .map(String::as_str)
+            .collect(),
+    );
     for r in rows {
         line(r.iter().map(String::as_str).collect());
     }
 }
 
 /// Writes a table to .xlsx with its (Chinese) headers; used by every `--export`.
-pub fn export_xlsx(path: &std::path::Path, sheet: &str, headers: &[&str], rows: &[Vec<String>]) -> anyhow::Result<()> {
+pub fn export_xlsx(
+    path: &std::path::Path,
+    sheet: &str,
+    headers: &[&str],
+    rows: &[Vec<String>],
+) -> anyhow::Result<()> {
     let mut wb = rust_xlsxwriter::Workbook::new();
     let ws = wb.add_worksheet();
     ws.set_name(sheet)?;

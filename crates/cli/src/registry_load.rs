@@ -6,7 +6,8 @@ use arrow_array::{Array, BooleanArray, Date32Array, Float64Array, RecordBatch, S
 use qinglian_core::DivisionCode;
 use qinglian_lake::{CellError, ImportError, PreparedFile};
 use qinglian_store::{
-    DivisionRow, OrgRelationRow, PersonRelationRow, PersonRow, PostRow, RegistryTable, Store, UnitRow,
+    DivisionRow, OrgRelationRow, PersonRelationRow, PersonRow, PostRow, RegistryTable, Store,
+    UnitRow,
 };
 use std::collections::BTreeSet;
 
@@ -21,9 +22,21 @@ pub struct Known {
 impl Known {
     pub async fn load(store: &Store) -> anyhow::Result<Known> {
         Ok(Known {
-            divisions: store.registry_keys(RegistryTable::Divisions).await?.into_iter().collect(),
-            units: store.registry_keys(RegistryTable::Units).await?.into_iter().collect(),
-            people: store.registry_keys(RegistryTable::People).await?.into_iter().collect(),
+            divisions: store
+                .registry_keys(RegistryTable::Divisions)
+                .await?
+                .into_iter()
+                .collect(),
+            units: store
+                .registry_keys(RegistryTable::Units)
+                .await?
+                .into_iter()
+                .collect(),
+            people: store
+                .registry_keys(RegistryTable::People)
+                .await?
+                .into_iter()
+                .collect(),
         })
     }
 }
@@ -55,23 +68,43 @@ struct Cols<'b>(&'b RecordBatch);
 
 impl Cols<'_> {
     fn s(&self, name: &str, i: usize) -> Option<String> {
-        let a = self.0.column_by_name(name)?.as_any().downcast_ref::<StringArray>()?;
+        let a = self
+            .0
+            .column_by_name(name)?
+            .as_any()
+            .downcast_ref::<StringArray>()?;
         a.is_valid(i).then(|| a.value(i).to_owned())
     }
     fn req(&self, name: &str, i: usize) -> String {
         self.s(name, i).unwrap_or_default()
     }
     fn f(&self, name: &str, i: usize) -> Option<f64> {
-        let a = self.0.column_by_name(name)?.as_any().downcast_ref::<Float64Array>()?;
+        let a = self
+            .0
+            .column_by_name(name)?
+            .as_any()
+            .downcast_ref::<Float64Array>()?;
         a.is_valid(i).then(|| a.value(i))
     }
     fn b(&self, name: &str, i: usize) -> Option<bool> {
-        let a = self.0.column_by_name(name)?.as_any().downcast_ref::<BooleanArray>()?;
+        let a = self
+            .0
+            .column_by_name(name)?
+            .as_any()
+            .downcast_ref::<BooleanArray>()?;
         a.is_valid(i).then(|| a.value(i))
     }
     fn d(&self, name: &str, i: usize) -> Option<String> {
-        let a = self.0.column_by_name(name)?.as_any().downcast_ref::<Date32Array>()?;
-        if a.is_valid(i) { a.value_as_date(i).map(|d| d.to_string()) } else { None }
+        let a = self
+            .0
+            .column_by_name(name)?
+            .as_any()
+            .downcast_ref::<Date32Array>()?;
+        if a.is_valid(i) {
+            a.value_as_date(i).map(|d| d.to_string())
+        } else {
+            None
+        }
     }
 }
 
@@ -97,15 +130,27 @@ impl Checker<'_> {
             column_letter: None,
             value: Some(value.to_owned()),
             zh: format!("引用的{what_zh}不存在（既不在系统中，也不在本次导入中）"),
-            en: format!("the referenced {what_en} does not exist (neither in the system nor in this import)"),
+            en: format!(
+                "the referenced {what_en} does not exist (neither in the system nor in this import)"
+            ),
         });
     }
 }
 
 /// Converts one prepared registry file into store rows, checking references against `known`
 /// and then adding this file's own keys to it.
-pub fn convert(dataset: &str, file: &PreparedFile, known: &mut Known, max_errors: usize) -> Result<Rows, ImportError> {
-    let mut ck = Checker { file, errors: vec![], more: 0, max: max_errors };
+pub fn convert(
+    dataset: &str,
+    file: &PreparedFile,
+    known: &mut Known,
+    max_errors: usize,
+) -> Result<Rows, ImportError> {
+    let mut ck = Checker {
+        file,
+        errors: vec![],
+        more: 0,
+        max: max_errors,
+    };
     let mut idx = 0usize;
     macro_rules! each_row {
         (|$c:ident, $i:ident, $n:ident| $body:expr) => {{
@@ -139,9 +184,19 @@ pub fn convert(dataset: &str, file: &PreparedFile, known: &mut Known, max_errors
                         None
                     }
                     None => {
-                        let found = code.parent_candidates().into_iter().map(|p| p.to_string()).find(|p| known.divisions.contains(p));
+                        let found = code
+                            .parent_candidates()
+                            .into_iter()
+                            .map(|p| p.to_string())
+                            .find(|p| known.divisions.contains(p));
                         if found.is_none() && code.level() != qinglian_core::Level::Province {
-                            ck.missing(n, "行政区划代码", code.as_str(), "上级区划", "parent division");
+                            ck.missing(
+                                n,
+                                "行政区划代码",
+                                code.as_str(),
+                                "上级区划",
+                                "parent division",
+                            );
                         }
                         found
                     }
@@ -169,7 +224,10 @@ pub fn convert(dataset: &str, file: &PreparedFile, known: &mut Known, max_errors
                 if !known.divisions.contains(&div) {
                     ck.missing(n, "行政区划代码", &div, "行政区划", "division");
                 }
-                if let Some(p) = c.s("parent_unit_id", i).filter(|p| !known.units.contains(p)) {
+                if let Some(p) = c
+                    .s("parent_unit_id", i)
+                    .filter(|p| !known.units.contains(p))
+                {
                     ck.missing(n, "上级单位编号", &p, "上级单位", "parent unit");
                 }
                 UnitRow {
@@ -224,7 +282,17 @@ pub fn convert(dataset: &str, file: &PreparedFile, known: &mut Known, max_errors
             for col in ["person_id", "related_person_id"] {
                 let p = c.req(col, i);
                 if !known.people.contains(&p) {
-                    ck.missing(n, if col == "person_id" { "人员编号" } else { "关系人编号" }, &p, "人员", "person");
+                    ck.missing(
+                        n,
+                        if col == "person_id" {
+                            "人员编号"
+                        } else {
+                            "关系人编号"
+                        },
+                        &p,
+                        "人员",
+                        "person",
+                    );
                 }
             }
             PersonRelationRow {
@@ -257,6 +325,9 @@ pub fn convert(dataset: &str, file: &PreparedFile, known: &mut Known, max_errors
     if ck.errors.is_empty() && ck.more == 0 {
         Ok(rows)
     } else {
-        Err(ImportError::Invalid { errors: ck.errors, more: ck.more })
+        Err(ImportError::Invalid {
+            errors: ck.errors,
+            more: ck.more,
+        })
     }
 }

@@ -65,7 +65,9 @@ impl DivisionCode {
         let bad = || {
             crate::Msg::new(
                 "BAD_DIVISION_CODE",
-                format!("行政区划代码“{t}”无效：应为 6 位（省市县）、9 位（乡镇）或 12 位（村）数字"),
+                format!(
+                    "行政区划代码“{t}”无效：应为 6 位（省市县）、9 位（乡镇）或 12 位（村）数字"
+                ),
                 format!(
                     "invalid division code '{t}': expected 6 (province/city/county), 9 (township) or 12 (village) digits"
                 ),
@@ -252,7 +254,14 @@ mod tests {
         let xihu = c("330106");
         let town = c("330106001");
         let village = c("330106001002");
-        for (outer, inner) in [(&zj, &hz), (&zj, &xihu), (&hz, &xihu), (&xihu, &town), (&town, &village), (&zj, &village)] {
+        for (outer, inner) in [
+            (&zj, &hz),
+            (&zj, &xihu),
+            (&hz, &xihu),
+            (&xihu, &town),
+            (&town, &village),
+            (&zj, &village),
+        ] {
             assert!(outer.contains(inner), "{outer} ⊃ {inner}");
             assert!(!inner.contains(outer), "{inner} ⊅ {outer}");
         }

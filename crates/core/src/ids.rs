@@ -9,7 +9,11 @@ const ID_CHECK: &[u8; 11] = b"10X98765432";
 
 /// Computes the citizen-ID check character for 17 leading digits.
 pub fn citizen_id_check_char(first17: &[u8]) -> char {
-    let sum: u32 = first17.iter().zip(ID_WEIGHTS).map(|(d, w)| u32::from(d - b'0') * w).sum();
+    let sum: u32 = first17
+        .iter()
+        .zip(ID_WEIGHTS)
+        .map(|(d, w)| u32::from(d - b'0') * w)
+        .sum();
     ID_CHECK[(sum % 11) as usize] as char
 }
 
@@ -48,7 +52,10 @@ pub fn validate_citizen_id(id: &str) -> Result<(), Msg> {
         return fail("应为 18 位", "expected 18 characters");
     }
     if !b[..17].iter().all(u8::is_ascii_digit) || !(b[17].is_ascii_digit() || b[17] == b'X') {
-        return fail("前 17 位应为数字，末位为数字或 X", "expected 17 digits and a digit or X");
+        return fail(
+            "前 17 位应为数字，末位为数字或 X",
+            "expected 17 digits and a digit or X",
+        );
     }
     if birth_date(id).is_none() {
         return fail("出生日期无效", "the birth date is not a valid date");
@@ -90,7 +97,9 @@ pub fn mask_name(name: &str) -> String {
 }
 
 const USCC_CHARS: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-const USCC_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+const USCC_WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
 
 fn uscc_value(c: u8) -> Option<u32> {
     USCC_CHARS.iter().position(|&x| x == c).map(|p| p as u32)
@@ -132,7 +141,10 @@ pub fn validate_uscc(code: &str) -> Result<(), Msg> {
         );
     }
     if uscc_check_char(&b[..17]).map(|c| c as u8) != Some(b[17]) {
-        return fail("校验码不符（GB 32100）", "check character mismatch (GB 32100)");
+        return fail(
+            "校验码不符（GB 32100）",
+            "check character mismatch (GB 32100)",
+        );
     }
     Ok(())
 }
@@ -153,8 +165,14 @@ mod tests {
 
     #[test]
     fn normalisation() {
-        assert_eq!(normalize_citizen_id(" 11010519491231002x "), "11010519491231002X");
-        assert_eq!(normalize_citizen_id("１１０１０５１９４９１２３１００２X"), "11010519491231002X");
+        assert_eq!(
+            normalize_citizen_id(" 11010519491231002x "),
+            "11010519491231002X"
+        );
+        assert_eq!(
+            normalize_citizen_id("１１０１０５１９４９１２３１００２X"),
+            "11010519491231002X"
+        );
         let upgraded = normalize_citizen_id("110105491231002");
         assert_eq!(&upgraded[..17], "11010519491231002");
         assert!(validate_citizen_id(&upgraded).is_ok());
@@ -170,7 +188,8 @@ mod tests {
     #[test]
     fn uscc_checksum() {
         // The example code commonly quoted with GB 32100.
-        for ok in ["91350100M000100Y43"] {
+        {
+            let ok = "91350100M000100Y43";
             assert!(validate_uscc(ok).is_ok(), "{ok}");
         }
         assert!(validate_uscc("91350100M000100Y44").is_err());

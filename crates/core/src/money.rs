@@ -32,13 +32,20 @@ pub fn parse_yuan(text: &str) -> Result<i64, Msg> {
     if frac.trim_end_matches('0').len() > 2 {
         return Err(bad("最多两位小数（分）", "at most two decimals (fen)"));
     }
-    let yuan: i64 = if int.is_empty() { 0 } else { int.parse().map_err(|_| bad("数值过大", "too large"))? };
+    let yuan: i64 = if int.is_empty() {
+        0
+    } else {
+        int.parse().map_err(|_| bad("数值过大", "too large"))?
+    };
     let mut fen_part = frac.trim_end_matches('0').to_owned();
     while fen_part.len() < 2 {
         fen_part.push('0');
     }
     let fen: i64 = fen_part.parse().unwrap_or(0);
-    let total = yuan.checked_mul(100).and_then(|v| v.checked_add(fen)).ok_or_else(|| bad("数值过大", "too large"))?;
+    let total = yuan
+        .checked_mul(100)
+        .and_then(|v| v.checked_add(fen))
+        .ok_or_else(|| bad("数值过大", "too large"))?;
     Ok(if neg { -total } else { total })
 }
 
@@ -47,7 +54,11 @@ pub fn fen_from_f64(yuan: f64) -> Result<i64, Msg> {
     let scaled = yuan * 100.0;
     let rounded = scaled.round();
     if !scaled.is_finite() || rounded.abs() > 9.0e15 {
-        return Err(Msg::new("BAD_MONEY", format!("金额 {yuan} 超出范围"), format!("amount {yuan} out of range")));
+        return Err(Msg::new(
+            "BAD_MONEY",
+            format!("金额 {yuan} 超出范围"),
+            format!("amount {yuan} out of range"),
+        ));
     }
     if (scaled - rounded).abs() > 1e-6 * rounded.abs().max(1.0) {
         return Err(Msg::new(

@@ -15,7 +15,11 @@ pub struct Msg {
 
 impl Msg {
     pub fn new(code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Self {
-        Self { code, zh: zh.into(), en: en.into() }
+        Self {
+            code,
+            zh: zh.into(),
+            en: en.into(),
+        }
     }
 }
 

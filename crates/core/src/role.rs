@@ -16,8 +16,14 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 6] =
-        [Role::Admin, Role::Supervisor, Role::Unit, Role::Commander, Role::Analyst, Role::Auditor];
+    pub const ALL: [Role; 6] = [
+        Role::Admin,
+        Role::Supervisor,
+        Role::Unit,
+        Role::Commander,
+        Role::Analyst,
+        Role::Auditor,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {

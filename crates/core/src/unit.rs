@@ -80,7 +80,10 @@ impl FromStr for UnitKind {
     /// Accepts the English identifier or the Chinese short name (as in Excel sheets).
     fn from_str(s: &str) -> Result<Self, ()> {
         let s = s.trim();
-        UnitKind::ALL.into_iter().find(|k| k.as_str() == s || k.name_zh() == s).ok_or(())
+        UnitKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s || k.name_zh() == s)
+            .ok_or(())
     }
 }
 

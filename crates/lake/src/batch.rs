@@ -100,7 +100,11 @@ impl Prepared {
         }
         let m = lake.manifest(&self.dataset).unwrap_or_default();
         let active: Vec<&str> = m.active().map(|b| b.content_hash.as_str()).collect();
-        active.len() == self.files.len() && self.files.iter().all(|f| active.contains(&f.content_hash.as_str()))
+        active.len() == self.files.len()
+            && self
+                .files
+                .iter()
+                .all(|f| active.contains(&f.content_hash.as_str()))
     }
 }
 
@@ -157,9 +161,10 @@ impl Lake {
                     format!("dataset manifest {} is corrupt: {e}", p.display()),
                 ))
             }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                Ok(Manifest { dataset: dataset.to_owned(), batches: vec![] })
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Manifest {
+                dataset: dataset.to_owned(),
+                batches: vec![],
+            }),
             Err(e) => Err(ImportError::io(p.display(), e)),
         }
     }
@@ -177,9 +182,19 @@ impl Lake {
             h.update(b.content_hash.as_bytes());
             rows += b.rows;
             batches.push(b.id.clone());
-            files.extend(b.files.iter().map(|f| self.dir(dataset).join("batches").join(&b.id).join(f)));
+            files.extend(
+                b.files
+                    .iter()
+                    .map(|f| self.dir(dataset).join("batches").join(&b.id).join(f)),
+            );
         }
-        Ok(Snapshot { dataset: dataset.to_owned(), hash: hex::encode(h.finalize()), rows, files, batches })
+        Ok(Snapshot {
+            dataset: dataset.to_owned(),
+            hash: hex::encode(h.finalize()),
+            rows,
+            files,
+            batches,
+        })
     }
 
     /// Reads and validates files for `dataset`. Writes nothing.
@@ -191,19 +206,31 @@ impl Lake {
         replace: bool,
         progress: &(dyn Fn(u64, u64) + Sync),
     ) -> Result<Prepared, ImportError> {
-        let schema = Catalogue::builtin().get(dataset).ok_or_else(|| unknown_dataset(dataset))?;
+        let schema = Catalogue::builtin()
+            .get(dataset)
+            .ok_or_else(|| unknown_dataset(dataset))?;
         let manifest = self.manifest(dataset)?;
-        let total: u64 = paths.iter().map(|p| fs::metadata(p).map(|m| m.len()).unwrap_or(0)).sum();
+        let total: u64 = paths
+            .iter()
+            .map(|p| fs::metadata(p).map(|m| m.len()).unwrap_or(0))
+            .sum();
         let mut base = 0u64;
         let mut files = Vec::new();
         let mut errors: Vec<crate::CellError> = Vec::new();
         let mut more = 0;
         for path in paths {
             let bytes = fs::read(path).map_err(io(path))?;
-            let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+            let name = path.file_name().map_or_else(
+                || path.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
             let sheet_key = opts.sheet.clone().unwrap_or_default();
             let content_hash = sha256_hex(&[&bytes, b"\0", sheet_key.as_bytes()]);
-            if manifest.batches.iter().any(|b| b.content_hash == content_hash) {
+            if manifest
+                .batches
+                .iter()
+                .any(|b| b.content_hash == content_hash)
+            {
                 files.push(PreparedFile {
                     source: name,
                     content_hash,
@@ -219,7 +246,12 @@ impl Lake {
             }
             let cb = |done: u64| progress(base + done, total);
             match read::parse(schema, &name, &bytes, opts, &cb) {
-                Ok(Parsed { batches, rows, sheet, encoding }) => files.push(PreparedFile {
+                Ok(Parsed {
+                    batches,
+                    rows,
+                    sheet,
+                    encoding,
+                }) => files.push(PreparedFile {
                     source: name,
                     content_hash,
                     sheet,
@@ -239,7 +271,11 @@ impl Lake {
         if !errors.is_empty() || more > 0 {
             return Err(ImportError::Invalid { errors, more });
         }
-        Ok(Prepared { dataset: dataset.to_owned(), replace, files })
+        Ok(Prepared {
+            dataset: dataset.to_owned(),
+            replace,
+            files,
+        })
     }
 
     /// Writes the prepared files as new batches and publishes them in one manifest swap.
@@ -295,9 +331,15 @@ impl Lake {
             });
         }
         sync_dir(&batches_dir);
-        let marker = new_infos.first().map_or_else(|| "replace".to_owned(), |b| b.id.clone());
+        let marker = new_infos
+            .first()
+            .map_or_else(|| "replace".to_owned(), |b| b.id.clone());
         if prepared.replace {
-            for b in manifest.batches.iter_mut().filter(|b| b.superseded_by.is_none()) {
+            for b in manifest
+                .batches
+                .iter_mut()
+                .filter(|b| b.superseded_by.is_none())
+            {
                 if !kept_hashes.contains(&b.content_hash) {
                     b.superseded_by = Some(marker.clone());
                     report.superseded.push(b.id.clone());
@@ -305,7 +347,10 @@ impl Lake {
             }
         }
         manifest.batches.extend(new_infos);
-        write_atomic(&dir.join("manifest.json"), &serde_json::to_vec_pretty(&manifest).expect("serialisable"))?;
+        write_atomic(
+            &dir.join("manifest.json"),
+            &serde_json::to_vec_pretty(&manifest).expect("serialisable"),
+        )?;
         report.snapshot = self.snapshot(&prepared.dataset)?.hash;
         drop(lock);
         Ok(report)
@@ -313,7 +358,9 @@ impl Lake {
 
     /// Batch directories that the manifest does not name are what a crash left; remove them.
     fn remove_orphans(&self, manifest: &Manifest, batches_dir: &Path) {
-        let Ok(entries) = fs::read_dir(batches_dir) else { return };
+        let Ok(entries) = fs::read_dir(batches_dir) else {
+            return;
+        };
         for e in entries.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
             if !manifest.batches.iter().any(|b| b.id == name) {
@@ -335,22 +382,38 @@ impl Lake {
 }
 
 pub(crate) fn unknown_dataset(name: &str) -> ImportError {
-    let names: Vec<&str> = Catalogue::builtin().all().iter().map(|d| d.name.as_str()).collect();
+    let names: Vec<&str> = Catalogue::builtin()
+        .all()
+        .iter()
+        .map(|d| d.name.as_str())
+        .collect();
     ImportError::Usage(Msg::new(
         "UNKNOWN_DATASET",
-        format!("未知数据集“{name}”；可用：{}（见 qinglian datasets）", names.join("、")),
-        format!("unknown dataset '{name}'; known: {} (see qinglian datasets)", names.join(", ")),
+        format!(
+            "未知数据集“{name}”；可用：{}（见 qinglian datasets）",
+            names.join("、")
+        ),
+        format!(
+            "unknown dataset '{name}'; known: {} (see qinglian datasets)",
+            names.join(", ")
+        ),
     ))
 }
 
 /// Writes batches as Parquet parts in parallel (one file per chunk keeps both cores busy).
 fn write_parts(dir: &Path, batches: &[RecordBatch]) -> Result<Vec<String>, ImportError> {
     let props = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::try_new(1).expect("valid level")))
+        .set_compression(Compression::ZSTD(
+            ZstdLevel::try_new(1).expect("valid level"),
+        ))
         .set_created_by(concat!("qinglian ", env!("CARGO_PKG_VERSION")).to_owned())
         .build();
     let non_empty: Vec<&RecordBatch> = batches.iter().filter(|b| b.num_rows() > 0).collect();
-    let parts: Vec<&RecordBatch> = if non_empty.is_empty() { batches.iter().take(1).collect() } else { non_empty };
+    let parts: Vec<&RecordBatch> = if non_empty.is_empty() {
+        batches.iter().take(1).collect()
+    } else {
+        non_empty
+    };
     parts
         .par_iter()
         .enumerate()
@@ -360,8 +423,11 @@ fn write_parts(dir: &Path, batches: &[RecordBatch]) -> Result<Vec<String>, Impor
             let file = File::create(&path).map_err(io(&path))?;
             let mut w = ArrowWriter::try_new(file, b.schema(), Some(props.clone()))
                 .map_err(|e| ImportError::Parquet(e.to_string()))?;
-            w.write(b).map_err(|e| ImportError::Parquet(e.to_string()))?;
-            let file = w.into_inner().map_err(|e| ImportError::Parquet(e.to_string()))?;
+            w.write(b)
+                .map_err(|e| ImportError::Parquet(e.to_string()))?;
+            let file = w
+                .into_inner()
+                .map_err(|e| ImportError::Parquet(e.to_string()))?;
             file.sync_all().map_err(io(&path))?;
             Ok(name)
         })
@@ -389,5 +455,7 @@ fn sync_dir(dir: &Path) {
 
 /// The schema of a dataset by name, or the bilingual "unknown dataset" error.
 pub fn schema_of(name: &str) -> Result<&'static DatasetSchema, ImportError> {
-    Catalogue::builtin().get(name).ok_or_else(|| unknown_dataset(name))
+    Catalogue::builtin()
+        .get(name)
+        .ok_or_else(|| unknown_dataset(name))
 }

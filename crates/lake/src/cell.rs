@@ -4,7 +4,8 @@
 use crate::schema::{ColType, Column, normalize_header};
 use arrow_array::ArrayRef;
 use arrow_array::builder::{
-    BooleanBuilder, Date32Builder, Float64Builder, Int64Builder, StringBuilder, TimestampSecondBuilder,
+    BooleanBuilder, Date32Builder, Float64Builder, Int64Builder, StringBuilder,
+    TimestampSecondBuilder,
 };
 use arrow_schema::{DataType, Field, TimeUnit};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
@@ -73,18 +74,30 @@ pub(crate) struct ColumnBuilder {
 fn expect(col: &Column) -> Msg {
     let (zh, en) = col.ty.expectation();
     let allowed = if col.ty == ColType::Enum {
-        let vals: Vec<String> = col.values.iter().map(|v| format!("{}({})", v.zh, v.code)).collect();
+        let vals: Vec<String> = col
+            .values
+            .iter()
+            .map(|v| format!("{}({})", v.zh, v.code))
+            .collect();
         format!("：{}", vals.join("、"))
     } else {
         String::new()
     };
     let allowed_en = if col.ty == ColType::Enum {
-        let vals: Vec<String> = col.values.iter().map(|v| format!("{} ({})", v.code, v.zh)).collect();
+        let vals: Vec<String> = col
+            .values
+            .iter()
+            .map(|v| format!("{} ({})", v.code, v.zh))
+            .collect();
         format!(": {}", vals.join(", "))
     } else {
         String::new()
     };
-    Msg::new("IMPORT_BAD_CELL", format!("应为{zh}{allowed}"), format!("expected {en}{allowed_en}"))
+    Msg::new(
+        "IMPORT_BAD_CELL",
+        format!("应为{zh}{allowed}"),
+        format!("expected {en}{allowed_en}"),
+    )
 }
 
 fn epoch() -> NaiveDate {
@@ -99,7 +112,9 @@ pub(crate) fn parse_date(s: &str) -> Option<NaiveDate> {
         }
     }
     // "2024-03-15 00:00:00" as exported by many systems for pure dates
-    parse_datetime(s).filter(|dt| dt.time() == NaiveTime::MIN).map(|dt| dt.date())
+    parse_datetime(s)
+        .filter(|dt| dt.time() == NaiveTime::MIN)
+        .map(|dt| dt.date())
 }
 
 pub(crate) fn parse_datetime(s: &str) -> Option<NaiveDateTime> {
@@ -107,7 +122,15 @@ pub(crate) fn parse_datetime(s: &str) -> Option<NaiveDateTime> {
     if let Ok(dt) = chrono::DateTime::parse_from_rfc3339(s) {
         return Some(dt.naive_utc() + chrono::Duration::seconds(TZ_SECS));
     }
-    for f in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M", "%Y年%m月%d日 %H:%M:%S", "%Y年%m月%d日 %H:%M"] {
+    for f in [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y/%m/%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y/%m/%d %H:%M",
+        "%Y年%m月%d日 %H:%M:%S",
+        "%Y年%m月%d日 %H:%M",
+    ] {
         if let Ok(d) = NaiveDateTime::parse_from_str(s, f) {
             return Some(d);
         }
@@ -129,7 +152,9 @@ impl ColumnBuilder {
             ColType::Int | ColType::Money => B::Int(Int64Builder::with_capacity(capacity)),
             ColType::Float => B::Float(Float64Builder::with_capacity(capacity)),
             ColType::Date => B::Date(Date32Builder::with_capacity(capacity)),
-            ColType::DateTime => B::Ts(TimestampSecondBuilder::with_capacity(capacity).with_timezone(TZ)),
+            ColType::DateTime => {
+                B::Ts(TimestampSecondBuilder::with_capacity(capacity).with_timezone(TZ))
+            }
             ColType::Bool => B::Bool(BooleanBuilder::with_capacity(capacity)),
             _ => B::Text(StringBuilder::with_capacity(capacity, capacity * 8)),
         };
@@ -138,7 +163,11 @@ impl ColumnBuilder {
             enum_map.insert(normalize_header(&v.code), v.code.clone());
             enum_map.insert(normalize_header(&v.zh), v.code.clone());
         }
-        ColumnBuilder { col: col.clone(), enum_map, b }
+        ColumnBuilder {
+            col: col.clone(),
+            enum_map,
+            b,
+        }
     }
 
     fn push_null(&mut self) {
@@ -185,7 +214,9 @@ impl ColumnBuilder {
                 Cell::Str(s) => b.append_value(s.trim()),
                 Cell::Int(i) => b.append_value(i.to_string()),
                 // Excel stores numeric-looking codes as floats; keep integral ones exact.
-                Cell::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => b.append_value(format!("{}", f as i64)),
+                Cell::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => {
+                    b.append_value(format!("{}", f as i64));
+                }
                 Cell::Float(f) => b.append_value(f.to_string()),
                 Cell::Bool(v) => b.append_value(if v { "是" } else { "否" }),
                 Cell::DateTime(d) => b.append_value(d.to_string()),
@@ -226,7 +257,11 @@ impl ColumnBuilder {
                 let v = match cell {
                     Cell::Int(i) => i,
                     Cell::Float(f) if f.fract() == 0.0 && f.abs() < 9e15 => f as i64,
-                    Cell::Str(s) => s.trim().replace([',', '，'], "").parse().map_err(|_| bad())?,
+                    Cell::Str(s) => s
+                        .trim()
+                        .replace([',', '，'], "")
+                        .parse()
+                        .map_err(|_| bad())?,
                     _ => return Err(bad()),
                 };
                 b.append_value(v);
@@ -246,7 +281,11 @@ impl ColumnBuilder {
                     Cell::Float(f) => f,
                     Cell::Str(s) => {
                         let t = s.trim().replace([',', '，'], "");
-                        t.strip_suffix('%').unwrap_or(&t).trim().parse().map_err(|_| bad())?
+                        t.strip_suffix('%')
+                            .unwrap_or(&t)
+                            .trim()
+                            .parse()
+                            .map_err(|_| bad())?
                     }
                     _ => return Err(bad()),
                 };
@@ -266,7 +305,9 @@ impl ColumnBuilder {
             (B::Ts(b), _) => {
                 let dt = match cell {
                     Cell::DateTime(dt) => dt,
-                    Cell::Str(s) => parse_datetime(s).or_else(|| parse_date(s).map(|d| d.and_time(NaiveTime::MIN))).ok_or_else(bad)?,
+                    Cell::Str(s) => parse_datetime(s)
+                        .or_else(|| parse_date(s).map(|d| d.and_time(NaiveTime::MIN)))
+                        .ok_or_else(bad)?,
                     _ => return Err(bad()),
                 };
                 b.append_value(dt.and_utc().timestamp() - TZ_SECS);
@@ -316,7 +357,12 @@ mod tests {
     use arrow_array::{Array, StringArray};
 
     fn col(ds: &str, name: &str) -> Column {
-        Catalogue::builtin().get(ds).unwrap().column(name).unwrap().clone()
+        Catalogue::builtin()
+            .get(ds)
+            .unwrap()
+            .column(name)
+            .unwrap()
+            .clone()
     }
 
     #[test]
@@ -337,14 +383,29 @@ mod tests {
     fn ids_are_normalised_and_checked() {
         let mut b = ColumnBuilder::new(&col("people", "citizen_id"), 4);
         b.push(Cell::Str(" 11010519491231002x")).unwrap();
-        assert_eq!(b.push(Cell::Str("110105194912310021")).unwrap_err().code, "BAD_CITIZEN_ID");
-        assert_eq!(b.push(Cell::Float(1.1010519491231e17)).unwrap_err().code, "BAD_CITIZEN_ID");
-        assert_eq!(b.push(Cell::Empty).unwrap_err().code, "IMPORT_MISSING_VALUE");
+        assert_eq!(
+            b.push(Cell::Str("110105194912310021")).unwrap_err().code,
+            "BAD_CITIZEN_ID"
+        );
+        assert_eq!(
+            b.push(Cell::Float(1.1010519491231e17)).unwrap_err().code,
+            "BAD_CITIZEN_ID"
+        );
+        assert_eq!(
+            b.push(Cell::Empty).unwrap_err().code,
+            "IMPORT_MISSING_VALUE"
+        );
     }
 
     #[test]
     fn dates_in_common_spellings() {
-        for s in ["2024-03-05", "2024/3/5", "2024年3月5日", "20240305", "2024-03-05 00:00:00"] {
+        for s in [
+            "2024-03-05",
+            "2024/3/5",
+            "2024年3月5日",
+            "20240305",
+            "2024-03-05 00:00:00",
+        ] {
             assert_eq!(parse_date(s), NaiveDate::from_ymd_opt(2024, 3, 5), "{s}");
         }
         assert!(parse_date("2024-02-30").is_none());

@@ -72,9 +72,21 @@ impl CellError {
 impl fmt::Display for CellError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (lzh, len) = self.location();
-        let value = self.value.as_deref().map(|v| format!("“{v}”")).unwrap_or_default();
-        let value_en = self.value.as_deref().map(|v| format!(" '{v}'")).unwrap_or_default();
-        write!(f, "[{}] {lzh}：{value}{}\n    {len}:{value_en} {}", self.code, self.zh, self.en)
+        let value = self
+            .value
+            .as_deref()
+            .map(|v| format!("“{v}”"))
+            .unwrap_or_default();
+        let value_en = self
+            .value
+            .as_deref()
+            .map(|v| format!(" '{v}'"))
+            .unwrap_or_default();
+        write!(
+            f,
+            "[{}] {lzh}：{value}{}\n    {len}:{value_en} {}",
+            self.code, self.zh, self.en
+        )
     }
 }
 
@@ -87,7 +99,10 @@ pub enum ImportError {
     #[error("[{}] {} / {}", .0.code, .0.zh, .0.en)]
     Usage(Msg),
     #[error("[IO] 读写 {path} 失败 / cannot read or write {path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("[PARQUET] 写入 Parquet 失败 / writing Parquet failed: {0}")]
     Parquet(String),
 }
@@ -110,11 +125,16 @@ fn render_invalid(errors: &[CellError], more: u64) -> String {
 
 impl ImportError {
     pub fn io(path: impl fmt::Display, source: std::io::Error) -> Self {
-        ImportError::Io { path: path.to_string(), source }
+        ImportError::Io {
+            path: path.to_string(),
+            source,
+        }
     }
     pub fn code(&self) -> &'static str {
         match self {
-            ImportError::Invalid { errors, .. } => errors.first().map_or("IMPORT_INVALID", |e| e.code),
+            ImportError::Invalid { errors, .. } => {
+                errors.first().map_or("IMPORT_INVALID", |e| e.code)
+            }
             ImportError::Usage(m) => m.code,
             ImportError::Io { .. } => "IO",
             ImportError::Parquet(_) => "PARQUET",
@@ -146,7 +166,11 @@ pub(crate) struct Errors {
 
 impl Errors {
     pub fn new(limit: usize) -> Self {
-        Errors { list: Vec::new(), more: 0, limit }
+        Errors {
+            list: Vec::new(),
+            more: 0,
+            limit,
+        }
     }
     pub fn push(&mut self, e: CellError) {
         if self.list.len() < self.limit {
@@ -168,8 +192,18 @@ impl Errors {
         if self.is_empty() {
             return Ok(());
         }
-        self.list.sort_by(|a, b| (&a.file, &a.sheet, a.row, &a.column_letter).cmp(&(&b.file, &b.sheet, b.row, &b.column_letter)));
-        Err(ImportError::Invalid { errors: self.list, more: self.more })
+        self.list.sort_by(|a, b| {
+            (&a.file, &a.sheet, a.row, &a.column_letter).cmp(&(
+                &b.file,
+                &b.sheet,
+                b.row,
+                &b.column_letter,
+            ))
+        });
+        Err(ImportError::Invalid {
+            errors: self.list,
+            more: self.more,
+        })
     }
 }
 

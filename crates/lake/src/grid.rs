@@ -44,11 +44,27 @@ impl<'a> Ctx<'a> {
                         column: Some(h.clone()),
                         column_letter: lettered.then(|| column_letter(i)),
                         value: Some(h.clone()),
-                        ..CellError::file_level(file, sheet, Msg::new(
-                            "IMPORT_DUPLICATE_COLUMN",
-                            format!("列“{}”与第 {} 列“{}”都对应字段 {}", h, prev + 1, headers[prev], schema.columns[ci].name),
-                            format!("column '{}' and column {} '{}' both map to field {}", h, prev + 1, headers[prev], schema.columns[ci].name),
-                        ))
+                        ..CellError::file_level(
+                            file,
+                            sheet,
+                            Msg::new(
+                                "IMPORT_DUPLICATE_COLUMN",
+                                format!(
+                                    "列“{}”与第 {} 列“{}”都对应字段 {}",
+                                    h,
+                                    prev + 1,
+                                    headers[prev],
+                                    schema.columns[ci].name
+                                ),
+                                format!(
+                                    "column '{}' and column {} '{}' both map to field {}",
+                                    h,
+                                    prev + 1,
+                                    headers[prev],
+                                    schema.columns[ci].name
+                                ),
+                            ),
+                        )
                     });
                 } else {
                     mapping[ci] = Some(i);
@@ -57,31 +73,58 @@ impl<'a> Ctx<'a> {
         }
         for (ci, c) in schema.columns.iter().enumerate() {
             if c.required && mapping[ci].is_none() {
-                let names = std::iter::once(c.name.as_str()).chain(c.aliases.iter().map(String::as_str)).collect::<Vec<_>>().join(" / ");
+                let names = std::iter::once(c.name.as_str())
+                    .chain(c.aliases.iter().map(String::as_str))
+                    .collect::<Vec<_>>()
+                    .join(" / ");
                 errors.push(CellError {
                     row: header_row,
                     column: Some(c.label_zh().to_owned()),
-                    ..CellError::file_level(file, sheet, Msg::new(
-                        "IMPORT_MISSING_COLUMN",
-                        format!("缺少必需列“{}”（可用表头：{names}）", c.label_zh()),
-                        format!("required column '{}' is missing (accepted headers: {names})", c.name),
-                    ))
+                    ..CellError::file_level(
+                        file,
+                        sheet,
+                        Msg::new(
+                            "IMPORT_MISSING_COLUMN",
+                            format!("缺少必需列“{}”（可用表头：{names}）", c.label_zh()),
+                            format!(
+                                "required column '{}' is missing (accepted headers: {names})",
+                                c.name
+                            ),
+                        ),
+                    )
                 });
             }
         }
         if !errors.is_empty() {
             return Err(errors);
         }
-        Ok(Ctx { schema, file: file.to_owned(), sheet: sheet.map(str::to_owned), mapping, headers, lettered })
+        Ok(Ctx {
+            schema,
+            file: file.to_owned(),
+            sheet: sheet.map(str::to_owned),
+            mapping,
+            headers,
+            lettered,
+        })
     }
 
     /// How many schema columns a header row names: used to find the header below title rows.
     pub fn score(schema: &DatasetSchema, headers: &[String]) -> usize {
-        schema.columns.iter().filter(|c| headers.iter().any(|h| c.matches_header(h))).count()
+        schema
+            .columns
+            .iter()
+            .filter(|c| headers.iter().any(|h| c.matches_header(h)))
+            .count()
     }
 
     pub fn arrow_schema(&self) -> Arc<Schema> {
-        Arc::new(Schema::new(self.schema.columns.iter().map(arrow_field).collect::<Vec<_>>()))
+        Arc::new(Schema::new(
+            self.schema
+                .columns
+                .iter()
+                .map(arrow_field)
+                .collect::<Vec<_>>(),
+        ))
     }
 }
 
@@ -97,7 +140,12 @@ impl<'c> ChunkBuilder<'c> {
     pub fn new(ctx: &'c Ctx<'c>, capacity: usize, max_errors: usize) -> Self {
         ChunkBuilder {
             ctx,
-            cols: ctx.schema.columns.iter().map(|c| ColumnBuilder::new(c, capacity)).collect(),
+            cols: ctx
+                .schema
+                .columns
+                .iter()
+                .map(|c| ColumnBuilder::new(c, capacity))
+                .collect(),
             errors: Errors::new(max_errors),
             rows: Vec::with_capacity(capacity),
         }
@@ -120,7 +168,10 @@ impl<'c> ChunkBuilder<'c> {
                 let src = self.ctx.mapping[ci];
                 self.errors.push(CellError {
                     row: Some(row_no),
-                    column: Some(src.map_or_else(|| b.col.label_zh().to_owned(), |i| self.ctx.headers[i].clone())),
+                    column: Some(src.map_or_else(
+                        || b.col.label_zh().to_owned(),
+                        |i| self.ctx.headers[i].clone(),
+                    )),
                     column_letter: src.filter(|_| self.ctx.lettered).map(column_letter),
                     value: Some(cell.display()),
                     ..CellError::file_level(&self.ctx.file, self.ctx.sheet.as_deref(), msg)
@@ -134,7 +185,8 @@ impl<'c> ChunkBuilder<'c> {
         let arrays: Vec<ArrayRef> = self.cols.into_iter().map(ColumnBuilder::finish).collect();
         // With errors the batch is discarded; bad cells left nulls in required columns.
         let batch = if self.errors.is_empty() {
-            RecordBatch::try_new(self.ctx.arrow_schema(), arrays).expect("builders match the schema")
+            RecordBatch::try_new(self.ctx.arrow_schema(), arrays)
+                .expect("builders match the schema")
         } else {
             RecordBatch::new_empty(self.ctx.arrow_schema())
         };
@@ -143,7 +195,12 @@ impl<'c> ChunkBuilder<'c> {
 }
 
 /// Rejects rows whose key repeats an earlier row of the same import.
-pub(crate) fn check_keys(ctx: &Ctx<'_>, batches: &[RecordBatch], rows: &[u64], errors: &mut Errors) {
+pub(crate) fn check_keys(
+    ctx: &Ctx<'_>,
+    batches: &[RecordBatch],
+    rows: &[u64],
+    errors: &mut Errors,
+) {
     let key_idx: Vec<usize> = ctx
         .schema
         .key
@@ -153,8 +210,10 @@ pub(crate) fn check_keys(ctx: &Ctx<'_>, batches: &[RecordBatch], rows: &[u64], e
     let mut seen: HashSet<String> = HashSet::with_capacity(rows.len());
     let mut r = 0usize;
     for b in batches {
-        let cols: Vec<Option<&StringArray>> =
-            key_idx.iter().map(|&i| b.column(i).as_any().downcast_ref::<StringArray>()).collect();
+        let cols: Vec<Option<&StringArray>> = key_idx
+            .iter()
+            .map(|&i| b.column(i).as_any().downcast_ref::<StringArray>())
+            .collect();
         if cols.iter().any(Option::is_none) {
             return; // non-text keys are not checked here
         }
@@ -174,11 +233,21 @@ pub(crate) fn check_keys(ctx: &Ctx<'_>, batches: &[RecordBatch], rows: &[u64], e
                     column: Some(src.map_or(first.clone(), |i| ctx.headers[i].clone())),
                     column_letter: src.filter(|_| ctx.lettered).map(column_letter),
                     value: Some(key.trim_end_matches('\u{1f}').replace('\u{1f}', " / ")),
-                    ..CellError::file_level(&ctx.file, ctx.sheet.as_deref(), Msg::new(
-                        "IMPORT_DUPLICATE_KEY",
-                        format!("主键（{}）重复：同一文件中已出现过", ctx.schema.key.join("、")),
-                        format!("duplicate key ({}): already present earlier in this import", ctx.schema.key.join(", ")),
-                    ))
+                    ..CellError::file_level(
+                        &ctx.file,
+                        ctx.sheet.as_deref(),
+                        Msg::new(
+                            "IMPORT_DUPLICATE_KEY",
+                            format!(
+                                "主键（{}）重复：同一文件中已出现过",
+                                ctx.schema.key.join("、")
+                            ),
+                            format!(
+                                "duplicate key ({}): already present earlier in this import",
+                                ctx.schema.key.join(", ")
+                            ),
+                        ),
+                    )
                 });
             }
             r += 1;

@@ -13,7 +13,9 @@ mod grid;
 mod read;
 pub mod schema;
 
-pub use batch::{BatchInfo, CommitReport, Lake, Manifest, Prepared, PreparedFile, Snapshot, schema_of};
+pub use batch::{
+    BatchInfo, CommitReport, Lake, Manifest, Prepared, PreparedFile, Snapshot, schema_of,
+};
 pub use error::{CellError, ImportError};
 pub use read::{Encoding, ReadOptions};
 pub use schema::{Catalogue, ColType, Column, DatasetSchema};

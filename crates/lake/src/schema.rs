@@ -43,13 +43,28 @@ impl ColType {
             ColType::Text => ("文本", "text"),
             ColType::Int => ("整数", "an integer"),
             ColType::Float => ("数字", "a number"),
-            ColType::Money => ("以元为单位、最多两位小数的金额", "an amount in yuan with at most two decimals"),
+            ColType::Money => (
+                "以元为单位、最多两位小数的金额",
+                "an amount in yuan with at most two decimals",
+            ),
             ColType::Date => ("日期，如 2024-03-15", "a date such as 2024-03-15"),
-            ColType::DateTime => ("日期时间，如 2024-03-15 08:30:00", "a date and time such as 2024-03-15 08:30:00"),
+            ColType::DateTime => (
+                "日期时间，如 2024-03-15 08:30:00",
+                "a date and time such as 2024-03-15 08:30:00",
+            ),
             ColType::Bool => ("是/否", "yes/no (是/否)"),
-            ColType::Division => ("6、9 或 12 位行政区划代码", "a 6-, 9- or 12-digit division code"),
-            ColType::CitizenId => ("18 位公民身份号码（校验码正确）", "an 18-character citizen ID with a valid check digit"),
-            ColType::Uscc => ("18 位统一社会信用代码（校验码正确）", "an 18-character USCC with a valid check character"),
+            ColType::Division => (
+                "6、9 或 12 位行政区划代码",
+                "a 6-, 9- or 12-digit division code",
+            ),
+            ColType::CitizenId => (
+                "18 位公民身份号码（校验码正确）",
+                "an 18-character citizen ID with a valid check digit",
+            ),
+            ColType::Uscc => (
+                "18 位统一社会信用代码（校验码正确）",
+                "an 18-character USCC with a valid check character",
+            ),
             ColType::Enum => ("规定的取值之一", "one of the allowed values"),
         }
     }
@@ -135,7 +150,8 @@ pub struct Catalogue {
     datasets: Vec<DatasetSchema>,
 }
 
-const DOMAIN_FILES: &[(&str, &str)] = &[("registry.toml", include_str!("../datasets/registry.toml"))];
+const DOMAIN_FILES: &[(&str, &str)] =
+    &[("registry.toml", include_str!("../datasets/registry.toml"))];
 
 impl Catalogue {
     pub fn builtin() -> &'static Catalogue {
@@ -177,11 +193,26 @@ mod tests {
             }
             let mut seen = std::collections::BTreeSet::new();
             for col in &d.columns {
-                assert!(seen.insert(normalize_header(&col.name)), "{}: duplicate {}", d.name, col.name);
+                assert!(
+                    seen.insert(normalize_header(&col.name)),
+                    "{}: duplicate {}",
+                    d.name,
+                    col.name
+                );
                 for a in &col.aliases {
-                    assert!(seen.insert(normalize_header(a)), "{}: alias {a} used twice", d.name);
+                    assert!(
+                        seen.insert(normalize_header(a)),
+                        "{}: alias {a} used twice",
+                        d.name
+                    );
                 }
-                assert_eq!(col.ty == ColType::Enum, !col.values.is_empty(), "{}.{}: enum values", d.name, col.name);
+                assert_eq!(
+                    col.ty == ColType::Enum,
+                    !col.values.is_empty(),
+                    "{}.{}: enum values",
+                    d.name,
+                    col.name
+                );
             }
         }
     }

@@ -13,7 +13,13 @@ fn id(seq: u32) -> String {
     format!("{first17}{check}")
 }
 
-fn import(lake: &Lake, ds: &str, files: &[PathBuf], opts: &ReadOptions, replace: bool) -> Result<qinglian_lake::CommitReport, ImportError> {
+fn import(
+    lake: &Lake,
+    ds: &str,
+    files: &[PathBuf],
+    opts: &ReadOptions,
+    replace: bool,
+) -> Result<qinglian_lake::CommitReport, ImportError> {
     let p = lake.prepare(ds, files, opts, replace, &|_, _| {})?;
     lake.commit(p)
 }
@@ -24,13 +30,21 @@ fn read_all(lake: &Lake, ds: &str) -> Vec<RecordBatch> {
         .files
         .iter()
         .flat_map(|f| {
-            ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(f).unwrap()).unwrap().build().unwrap().map(Result::unwrap)
+            ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(f).unwrap())
+                .unwrap()
+                .build()
+                .unwrap()
+                .map(Result::unwrap)
         })
         .collect()
 }
 
 fn col<'a, T: 'static>(b: &'a RecordBatch, name: &str) -> &'a T {
-    b.column_by_name(name).unwrap().as_any().downcast_ref::<T>().unwrap()
+    b.column_by_name(name)
+        .unwrap()
+        .as_any()
+        .downcast_ref::<T>()
+        .unwrap()
 }
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
@@ -50,7 +64,14 @@ fn csv_round_trip_and_idempotence() {
     let dir = tempfile::tempdir().unwrap();
     let lake = Lake::new(dir.path().join("lake"));
     let f = write(dir.path(), "posts.csv", POSTS_CSV.as_bytes());
-    let r = import(&lake, "posts", &[f.clone()], &ReadOptions::default(), false).unwrap();
+    let r = import(
+        &lake,
+        "posts",
+        std::slice::from_ref(&f),
+        &ReadOptions::default(),
+        false,
+    )
+    .unwrap();
     assert_eq!(r.rows_written, 3);
     let batches = read_all(&lake, "posts");
     let b = arrow_select_concat(&batches);
@@ -59,11 +80,19 @@ fn csv_round_trip_and_idempotence() {
     assert!(col::<StringArray>(&b, "key_area").is_null(0));
     assert_eq!(col::<StringArray>(&b, "key_area").value(1), "procurement");
     assert!(col::<BooleanArray>(&b, "is_head").value(0));
-    assert_eq!(col::<Date32Array>(&b, "start_date").value_as_date(2).unwrap().to_string(), "2022-07-01");
+    assert_eq!(
+        col::<Date32Array>(&b, "start_date")
+            .value_as_date(2)
+            .unwrap()
+            .to_string(),
+        "2022-07-01"
+    );
 
     // The same bytes again change nothing.
     let before = lake.manifest("posts").unwrap();
-    let p = lake.prepare("posts", &[f], &ReadOptions::default(), false, &|_, _| {}).unwrap();
+    let p = lake
+        .prepare("posts", &[f], &ReadOptions::default(), false, &|_, _| {})
+        .unwrap();
     assert!(p.is_noop(&lake));
     let r = lake.commit(p).unwrap();
     assert_eq!(r.rows_written, 0);
@@ -82,10 +111,21 @@ fn append_and_replace_change_the_snapshot() {
     let dir = tempfile::tempdir().unwrap();
     let lake = Lake::new(dir.path().join("lake"));
     let a = write(dir.path(), "a.csv", POSTS_CSV.as_bytes());
-    let b = write(dir.path(), "b.csv", "岗位编号,单位编号,人员编号,职务,任职日期\nP9,U9,R9,主任,2024-01-01\n".as_bytes());
-    import(&lake, "posts", &[a.clone()], &ReadOptions::default(), false).unwrap();
+    let b = write(
+        dir.path(),
+        "b.csv",
+        "岗位编号,单位编号,人员编号,职务,任职日期\nP9,U9,R9,主任,2024-01-01\n".as_bytes(),
+    );
+    import(&lake, "posts", &[a], &ReadOptions::default(), false).unwrap();
     let s1 = lake.snapshot("posts").unwrap();
-    import(&lake, "posts", &[b.clone()], &ReadOptions::default(), false).unwrap();
+    import(
+        &lake,
+        "posts",
+        std::slice::from_ref(&b),
+        &ReadOptions::default(),
+        false,
+    )
+    .unwrap();
     let s2 = lake.snapshot("posts").unwrap();
     assert_eq!(s2.rows, 4);
     assert_ne!(s1.hash, s2.hash);
@@ -94,7 +134,11 @@ fn append_and_replace_change_the_snapshot() {
     assert_eq!(r.superseded.len(), 1, "a is superseded");
     let s3 = lake.snapshot("posts").unwrap();
     assert_eq!(s3.rows, 1);
-    assert_eq!(lake.manifest("posts").unwrap().batches.len(), 2, "history is kept");
+    assert_eq!(
+        lake.manifest("posts").unwrap().batches.len(),
+        2,
+        "history is kept"
+    );
 }
 
 #[test]
@@ -103,19 +147,37 @@ fn gb18030_detected_or_refused_when_declared_otherwise() {
     let lake = Lake::new(dir.path().join("lake"));
     let (gb, _, _) = encoding_rs::GB18030.encode(POSTS_CSV);
     let f = write(dir.path(), "posts-gbk.csv", &gb);
-    let declared = ReadOptions { encoding: Some(qinglian_lake::Encoding::Utf8), ..Default::default() };
-    let err = import(&lake, "posts", &[f.clone()], &declared, false).unwrap_err();
+    let declared = ReadOptions {
+        encoding: Some(qinglian_lake::Encoding::Utf8),
+        ..Default::default()
+    };
+    let err = import(&lake, "posts", std::slice::from_ref(&f), &declared, false).unwrap_err();
     assert_eq!(err.code(), "IMPORT_ENCODING_MISMATCH");
     let text = err.to_string();
-    assert!(text.contains("posts-gbk.csv") && text.contains("gb18030") && text.contains("声明"), "{text}");
-    assert!(!dir.path().join("lake/posts/manifest.json").exists(), "nothing landed");
+    assert!(
+        text.contains("posts-gbk.csv") && text.contains("gb18030") && text.contains("声明"),
+        "{text}"
+    );
+    assert!(
+        !dir.path().join("lake/posts/manifest.json").exists(),
+        "nothing landed"
+    );
     let r = import(&lake, "posts", &[f], &ReadOptions::default(), false).unwrap();
     assert_eq!(r.rows_written, 3);
     let m = lake.manifest("posts").unwrap();
-    assert_eq!(m.batches[0].encoding, Some(qinglian_lake::Encoding::Gb18030));
+    assert_eq!(
+        m.batches[0].encoding,
+        Some(qinglian_lake::Encoding::Gb18030)
+    );
 }
 
-fn people_xlsx(path: &Path, rows: u32, bad_date_row: Option<u32>, bad_id_row: Option<u32>, title: bool) {
+fn people_xlsx(
+    path: &Path,
+    rows: u32,
+    bad_date_row: Option<u32>,
+    bad_id_row: Option<u32>,
+    title: bool,
+) {
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet().set_name("人员名册").unwrap();
     let mut r = 0;
@@ -123,7 +185,17 @@ fn people_xlsx(path: &Path, rows: u32, bad_date_row: Option<u32>, bad_id_row: Op
         ws.write(0, 0, "某县清廉单元人员名册（2026 年）").unwrap();
         r = 2;
     }
-    for (c, h) in ["人员编号", "姓名", "身份证号", "性别", "所属区划", "所在单位编号"].iter().enumerate() {
+    for (c, h) in [
+        "人员编号",
+        "姓名",
+        "身份证号",
+        "性别",
+        "所属区划",
+        "所在单位编号",
+    ]
+    .iter()
+    .enumerate()
+    {
         ws.write(r, c as u16, *h).unwrap();
     }
     for i in 0..rows {
@@ -136,13 +208,24 @@ fn people_xlsx(path: &Path, rows: u32, bad_date_row: Option<u32>, bad_id_row: Op
             s.pop();
             s.push(if s.ends_with('1') { '2' } else { '1' });
             // make sure the check digit is wrong
-            if qinglian_core::ids::validate_citizen_id(&s).is_ok() { s.replace_range(17.., "0") }
+            if qinglian_core::ids::validate_citizen_id(&s).is_ok() {
+                s.replace_range(17.., "0");
+            }
             s
         } else {
             id(i)
         };
         ws.write(row, 2, cid).unwrap();
-        ws.write(row, 3, if Some(excel_row) == bad_date_row { "未知" } else { "男" }).unwrap();
+        ws.write(
+            row,
+            3,
+            if Some(excel_row) == bad_date_row {
+                "未知"
+            } else {
+                "男"
+            },
+        )
+        .unwrap();
         ws.write_number(row, 4, 330106.0).unwrap();
         ws.write(row, 5, "U1").unwrap();
     }
@@ -156,7 +239,9 @@ fn xlsx_bad_cells_are_named_precisely_and_nothing_lands() {
     let f = dir.path().join("people.xlsx");
     people_xlsx(&f, 2_000, Some(1_234), Some(1_500), false);
     let err = import(&lake, "people", &[f], &ReadOptions::default(), false).unwrap_err();
-    let ImportError::Invalid { errors, more } = &err else { panic!("{err}") };
+    let ImportError::Invalid { errors, more } = &err else {
+        panic!("{err}")
+    };
     assert_eq!((errors.len(), *more), (2, 0), "{err}");
     let e = &errors[0];
     assert_eq!(e.file, "people.xlsx");
@@ -165,13 +250,27 @@ fn xlsx_bad_cells_are_named_precisely_and_nothing_lands() {
     assert_eq!(e.column.as_deref(), Some("性别"));
     assert_eq!(e.column_letter.as_deref(), Some("D"));
     assert_eq!(e.value.as_deref(), Some("未知"));
-    assert!(e.zh.contains("男(male)") && e.en.contains("male (男)"), "{e:?}");
+    assert!(
+        e.zh.contains("男(male)") && e.en.contains("male (男)"),
+        "{e:?}"
+    );
     let e = &errors[1];
-    assert_eq!((e.code, e.row, e.column_letter.as_deref()), ("BAD_CITIZEN_ID", Some(1_500), Some("C")));
+    assert_eq!(
+        (e.code, e.row, e.column_letter.as_deref()),
+        ("BAD_CITIZEN_ID", Some(1_500), Some("C"))
+    );
     assert!(e.zh.contains("校验码") && e.en.contains("check digit"));
     let text = err.to_string();
-    assert!(text.contains("第 1234 行") && text.contains("row 1234") && text.contains("D 列（性别）"), "{text}");
-    assert!(!dir.path().join("lake/people").join("manifest.json").exists());
+    assert!(
+        text.contains("第 1234 行") && text.contains("row 1234") && text.contains("D 列（性别）"),
+        "{text}"
+    );
+    assert!(
+        !dir.path()
+            .join("lake/people")
+            .join("manifest.json")
+            .exists()
+    );
 }
 
 #[test]
@@ -187,10 +286,19 @@ fn xlsx_missing_required_column() {
     ws.write(1, 1, "某局").unwrap();
     wb.save(&f).unwrap();
     let err = import(&lake, "units", &[f], &ReadOptions::default(), false).unwrap_err();
-    let ImportError::Invalid { errors, .. } = &err else { panic!("{err}") };
-    let missing: Vec<&str> = errors.iter().map(|e| e.column.as_deref().unwrap()).collect();
+    let ImportError::Invalid { errors, .. } = &err else {
+        panic!("{err}")
+    };
+    let missing: Vec<&str> = errors
+        .iter()
+        .map(|e| e.column.as_deref().unwrap())
+        .collect();
     assert_eq!(missing, ["单位类型", "行政区划代码"]);
-    assert!(errors.iter().all(|e| e.code == "IMPORT_MISSING_COLUMN" && e.row == Some(1)));
+    assert!(
+        errors
+            .iter()
+            .all(|e| e.code == "IMPORT_MISSING_COLUMN" && e.row == Some(1))
+    );
 }
 
 #[test]
@@ -199,15 +307,24 @@ fn xlsx_title_rows_and_sheet_choice() {
     let lake = Lake::new(dir.path().join("lake"));
     let f = dir.path().join("people.xlsx");
     people_xlsx(&f, 10, None, None, true);
-    let by_number = ReadOptions { sheet: Some("1".into()), ..Default::default() };
-    let r = import(&lake, "people", &[f.clone()], &by_number, false).unwrap();
+    let by_number = ReadOptions {
+        sheet: Some("1".into()),
+        ..Default::default()
+    };
+    let r = import(&lake, "people", std::slice::from_ref(&f), &by_number, false).unwrap();
     assert_eq!(r.rows_written, 10);
     let b = &read_all(&lake, "people")[0];
     assert_eq!(col::<StringArray>(b, "division_code").value(0), "330106");
     assert_eq!(col::<StringArray>(b, "gender").value(0), "male");
-    let missing = ReadOptions { sheet: Some("Sheet9".into()), ..Default::default() };
+    let missing = ReadOptions {
+        sheet: Some("Sheet9".into()),
+        ..Default::default()
+    };
     let err = import(&lake, "people", &[f], &missing, false).unwrap_err();
-    assert!(err.to_string().contains("人员名册"), "lists the sheets: {err}");
+    assert!(
+        err.to_string().contains("人员名册"),
+        "lists the sheets: {err}"
+    );
 }
 
 #[test]
@@ -219,8 +336,15 @@ fn errors_are_capped_and_counted() {
         csv += &format!("P{i},U,R,t,not-a-date\n");
     }
     let f = write(dir.path(), "posts.csv", csv.as_bytes());
-    let opts = ReadOptions { max_errors: 100, ..Default::default() };
-    let ImportError::Invalid { errors, more } = import(&lake, "posts", &[f], &opts, false).unwrap_err() else { panic!() };
+    let opts = ReadOptions {
+        max_errors: 100,
+        ..Default::default()
+    };
+    let ImportError::Invalid { errors, more } =
+        import(&lake, "posts", &[f], &opts, false).unwrap_err()
+    else {
+        panic!()
+    };
     assert_eq!((errors.len(), more), (100, 400));
     assert_eq!(errors[0].row, Some(2));
     assert_eq!(errors[99].row, Some(101));
@@ -230,20 +354,44 @@ fn errors_are_capped_and_counted() {
 fn duplicate_keys_and_jsonl() {
     let dir = tempfile::tempdir().unwrap();
     let lake = Lake::new(dir.path().join("lake"));
-    let f = write(dir.path(), "u.csv", "单位编号,单位名称,单位类型,行政区划代码\nU1,甲,机关,330106\nU1,乙,学校,330106\n".as_bytes());
-    let ImportError::Invalid { errors, .. } = import(&lake, "units", &[f], &ReadOptions::default(), false).unwrap_err() else { panic!() };
-    assert_eq!((errors[0].code, errors[0].row, errors[0].value.as_deref()), ("IMPORT_DUPLICATE_KEY", Some(3), Some("U1")));
+    let f = write(
+        dir.path(),
+        "u.csv",
+        "单位编号,单位名称,单位类型,行政区划代码\nU1,甲,机关,330106\nU1,乙,学校,330106\n"
+            .as_bytes(),
+    );
+    let ImportError::Invalid { errors, .. } =
+        import(&lake, "units", &[f], &ReadOptions::default(), false).unwrap_err()
+    else {
+        panic!()
+    };
+    assert_eq!(
+        (errors[0].code, errors[0].row, errors[0].value.as_deref()),
+        ("IMPORT_DUPLICATE_KEY", Some(3), Some("U1"))
+    );
 
     let j = write(
         dir.path(),
         "units.jsonl",
         "{\"unit_id\":\"U1\",\"name\":\"甲\",\"kind\":\"organ\",\"division_code\":\"330106\"}\n{\"单位编号\":\"U2\",\"单位名称\":\"乙\",\"单位类型\":\"学校\",\"行政区划代码\":330106001}\n".as_bytes(),
     );
-    assert_eq!(import(&lake, "units", &[j], &ReadOptions::default(), false).unwrap().rows_written, 2);
+    assert_eq!(
+        import(&lake, "units", &[j], &ReadOptions::default(), false)
+            .unwrap()
+            .rows_written,
+        2
+    );
     let bad = write(dir.path(), "bad.jsonl", "{\"unit_id\":\"U3\",\"name\":\"丙\",\"kind\":\"organ\",\"division_code\":\"33\"}\nnot json\n".as_bytes());
-    let ImportError::Invalid { errors, .. } = import(&lake, "units", &[bad], &ReadOptions::default(), false).unwrap_err() else { panic!() };
+    let ImportError::Invalid { errors, .. } =
+        import(&lake, "units", &[bad], &ReadOptions::default(), false).unwrap_err()
+    else {
+        panic!()
+    };
     assert_eq!(errors.len(), 2);
-    assert_eq!((errors[0].row, errors[0].column.as_deref()), (Some(1), Some("division_code")));
+    assert_eq!(
+        (errors[0].row, errors[0].column.as_deref()),
+        (Some(1), Some("division_code"))
+    );
     assert_eq!((errors[1].row, errors[1].code), (Some(2), "IMPORT_JSON"));
 }
 
@@ -253,15 +401,37 @@ fn large_csv_splits_into_parallel_parts_with_exact_row_numbers() {
     let lake = Lake::new(dir.path().join("lake"));
     let mut csv = String::from("岗位编号,单位编号,人员编号,职务,任职日期\n");
     for i in 0..60_000 {
-        let date = if i == 45_678 { "2024-13-01" } else { "2024-01-01" };
+        let date = if i == 45_678 {
+            "2024-13-01"
+        } else {
+            "2024-01-01"
+        };
         csv += &format!("P{i},U{},R{i},\"职务\n第{i}号\",{date}\n", i % 50);
     }
     let f = write(dir.path(), "posts.csv", csv.as_bytes());
-    let ImportError::Invalid { errors, .. } = import(&lake, "posts", &[f.clone()], &ReadOptions::default(), false).unwrap_err() else { panic!() };
+    let ImportError::Invalid { errors, .. } =
+        import(&lake, "posts", &[f], &ReadOptions::default(), false).unwrap_err()
+    else {
+        panic!()
+    };
     assert_eq!(errors.len(), 1);
-    assert_eq!(errors[0].row, Some(45_678 + 2), "header is row 1, record 0 is row 2");
-    let fixed = write(dir.path(), "posts2.csv", csv.replace("2024-13-01", "2024-12-01").as_bytes());
+    assert_eq!(
+        errors[0].row,
+        Some(45_678 + 2),
+        "header is row 1, record 0 is row 2"
+    );
+    let fixed = write(
+        dir.path(),
+        "posts2.csv",
+        csv.replace("2024-13-01", "2024-12-01").as_bytes(),
+    );
     let r = import(&lake, "posts", &[fixed], &ReadOptions::default(), false).unwrap();
     assert_eq!(r.rows_written, 60_000);
-    assert_eq!(read_all(&lake, "posts").iter().map(RecordBatch::num_rows).sum::<usize>(), 60_000);
+    assert_eq!(
+        read_all(&lake, "posts")
+            .iter()
+            .map(RecordBatch::num_rows)
+            .sum::<usize>(),
+        60_000
+    );
 }

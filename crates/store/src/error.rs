@@ -4,7 +4,9 @@ use qinglian_core::Msg;
 pub enum StoreError {
     #[error("无法连接数据库 / cannot connect to the database: {0}")]
     Connect(String),
-    #[error("数据库地址无效（应以 sqlite: 或 postgres:// 开头）/ unsupported database URL (expected sqlite: or postgres://): {0}")]
+    #[error(
+        "数据库地址无效（应以 sqlite: 或 postgres:// 开头）/ unsupported database URL (expected sqlite: or postgres://): {0}"
+    )]
     BadUrl(String),
     #[error("数据库迁移失败 / migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),

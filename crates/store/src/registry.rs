@@ -127,9 +127,16 @@ fn upsert_sql(table: &str, cols: &[&str], key: &[&str], rows: usize) -> String {
             format!("({})", ph.join(","))
         })
         .collect();
-    let updates: Vec<String> =
-        cols.iter().filter(|c| !key.contains(c)).map(|c| format!("{c} = excluded.{c}")).collect();
-    let action = if updates.is_empty() { "NOTHING".to_owned() } else { format!("UPDATE SET {}", updates.join(", ")) };
+    let updates: Vec<String> = cols
+        .iter()
+        .filter(|c| !key.contains(c))
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect();
+    let action = if updates.is_empty() {
+        "NOTHING".to_owned()
+    } else {
+        format!("UPDATE SET {}", updates.join(", "))
+    };
     format!(
         "INSERT INTO {table} ({}) VALUES {} ON CONFLICT ({}) DO {action}",
         cols.join(", "),
@@ -159,14 +166,53 @@ macro_rules! bulk_upsert {
     }};
 }
 
-const DIVISION_COLS: &[&str] = &["code", "name", "level", "parent_code", "longitude", "latitude", "builtin"];
-const UNIT_COLS: &[&str] = &["unit_id", "name", "kind", "division_code", "uscc", "parent_unit_id", "address"];
-const PERSON_COLS: &[&str] = &["person_id", "name", "citizen_id", "gender", "division_code", "unit_id"];
-const POST_COLS: &[&str] =
-    &["post_id", "unit_id", "person_id", "title", "key_area", "is_head", "start_date", "end_date"];
+const DIVISION_COLS: &[&str] = &[
+    "code",
+    "name",
+    "level",
+    "parent_code",
+    "longitude",
+    "latitude",
+    "builtin",
+];
+const UNIT_COLS: &[&str] = &[
+    "unit_id",
+    "name",
+    "kind",
+    "division_code",
+    "uscc",
+    "parent_unit_id",
+    "address",
+];
+const PERSON_COLS: &[&str] = &[
+    "person_id",
+    "name",
+    "citizen_id",
+    "gender",
+    "division_code",
+    "unit_id",
+];
+const POST_COLS: &[&str] = &[
+    "post_id",
+    "unit_id",
+    "person_id",
+    "title",
+    "key_area",
+    "is_head",
+    "start_date",
+    "end_date",
+];
 const PREL_COLS: &[&str] = &["person_id", "related_person_id", "relation"];
-const OREL_COLS: &[&str] =
-    &["person_id", "org_name", "org_uscc", "unit_id", "role", "share_pct", "start_date", "end_date"];
+const OREL_COLS: &[&str] = &[
+    "person_id",
+    "org_name",
+    "org_uscc",
+    "unit_id",
+    "role",
+    "share_pct",
+    "start_date",
+    "end_date",
+];
 
 impl Store {
     pub async fn upsert_divisions(&self, rows: &[DivisionRow]) -> Result<usize> {
@@ -214,22 +260,36 @@ impl Store {
     }
 
     pub async fn upsert_person_relations(&self, rows: &[PersonRelationRow]) -> Result<usize> {
-        bulk_upsert!(self, "person_relations", PREL_COLS, PREL_COLS, rows, |q, r| q
-            .bind(&r.person_id)
-            .bind(&r.related_person_id)
-            .bind(&r.relation))
+        bulk_upsert!(
+            self,
+            "person_relations",
+            PREL_COLS,
+            PREL_COLS,
+            rows,
+            |q, r| q
+                .bind(&r.person_id)
+                .bind(&r.related_person_id)
+                .bind(&r.relation)
+        )
     }
 
     pub async fn upsert_org_relations(&self, rows: &[OrgRelationRow]) -> Result<usize> {
-        bulk_upsert!(self, "org_relations", OREL_COLS, &["person_id", "org_uscc", "org_name", "role"], rows, |q, r| q
-            .bind(&r.person_id)
-            .bind(&r.org_name)
-            .bind(&r.org_uscc)
-            .bind(&r.unit_id)
-            .bind(&r.role)
-            .bind(r.share_pct)
-            .bind(&r.start_date)
-            .bind(&r.end_date))
+        bulk_upsert!(
+            self,
+            "org_relations",
+            OREL_COLS,
+            &["person_id", "org_uscc", "org_name", "role"],
+            rows,
+            |q, r| q
+                .bind(&r.person_id)
+                .bind(&r.org_name)
+                .bind(&r.org_uscc)
+                .bind(&r.unit_id)
+                .bind(&r.role)
+                .bind(r.share_pct)
+                .bind(&r.start_date)
+                .bind(&r.end_date)
+        )
     }
 
     /// All keys of one registry table, for reference checks before an import lands.
@@ -246,7 +306,11 @@ impl Store {
 
     // ---- scoped reads -------------------------------------------------------------------
 
-    pub async fn list_divisions(&self, p: &Principal, parent: Option<&str>) -> Result<Vec<DivisionRow>> {
+    pub async fn list_divisions(
+        &self,
+        p: &Principal,
+        parent: Option<&str>,
+    ) -> Result<Vec<DivisionRow>> {
         let f = scope::divisions(p, "code", 1);
         let mut sql = format!(
             "SELECT code, name, level, parent_code, longitude, latitude, builtin FROM divisions WHERE {}",
@@ -289,7 +353,11 @@ impl Store {
         if let Some(d) = &filter.division {
             let code = qinglian_core::DivisionCode::parse(d)?;
             let n = f.binds.len() + extra.len();
-            sql.push_str(&format!(" AND u.division_code >= ${} AND u.division_code < ${}", n + 1, n + 2));
+            sql.push_str(&format!(
+                " AND u.division_code >= ${} AND u.division_code < ${}",
+                n + 1,
+                n + 2
+            ));
             extra.push(code.prefix().to_owned());
             extra.push(scope::prefix_upper(code.prefix()));
         }
@@ -299,10 +367,20 @@ impl Store {
         }
         if let Some(n) = &filter.name {
             extra.push(format!("%{}%", n.replace(['%', '_'], "")));
-            sql.push_str(&format!(" AND u.name LIKE ${}", f.binds.len() + extra.len()));
+            sql.push_str(&format!(
+                " AND u.name LIKE ${}",
+                f.binds.len() + extra.len()
+            ));
         }
-        let limit = if filter.limit <= 0 { 100 } else { filter.limit.min(10_000) };
-        sql.push_str(&format!(" ORDER BY u.unit_id LIMIT {limit} OFFSET {}", filter.offset.max(0)));
+        let limit = if filter.limit <= 0 {
+            100
+        } else {
+            filter.limit.min(10_000)
+        };
+        sql.push_str(&format!(
+            " ORDER BY u.unit_id LIMIT {limit} OFFSET {}",
+            filter.offset.max(0)
+        ));
         let rows = on_pool!(self, pool => {
             let mut q = sqlx::query_as::<_, UnitRow>(&sql);
             for b in f.binds.iter().chain(&extra) { q = q.bind(b); }
@@ -326,7 +404,13 @@ impl Store {
     }
 
     /// People visible to `p`, masked. Unmasked views come with the ledger (they must be logged).
-    pub async fn list_people(&self, p: &Principal, unit_id: Option<&str>, limit: i64, offset: i64) -> Result<Vec<PersonMasked>> {
+    pub async fn list_people(
+        &self,
+        p: &Principal,
+        unit_id: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<PersonMasked>> {
         let f = scope::people(p, "x", 1);
         let mut sql = format!(
             "SELECT x.person_id, x.name, x.citizen_id, x.gender, x.division_code, x.unit_id FROM people x WHERE {}",
@@ -336,7 +420,10 @@ impl Store {
             sql.push_str(&format!(" AND x.unit_id = ${}", f.binds.len() + 1));
         }
         let limit = if limit <= 0 { 100 } else { limit.min(10_000) };
-        sql.push_str(&format!(" ORDER BY x.person_id LIMIT {limit} OFFSET {}", offset.max(0)));
+        sql.push_str(&format!(
+            " ORDER BY x.person_id LIMIT {limit} OFFSET {}",
+            offset.max(0)
+        ));
         let rows = on_pool!(self, pool => {
             let mut q = sqlx::query_as::<_, PersonRow>(&sql);
             for b in &f.binds { q = q.bind(b); }
@@ -366,7 +453,10 @@ impl Store {
         let fu = scope::units(p, "u", 1);
         let fp = scope::people(p, "x", 1);
         let dsql = format!("SELECT COUNT(*) FROM divisions WHERE {}", fd.sql);
-        let ksql = format!("SELECT u.kind, COUNT(*) FROM units u WHERE {} GROUP BY u.kind ORDER BY u.kind", fu.sql);
+        let ksql = format!(
+            "SELECT u.kind, COUNT(*) FROM units u WHERE {} GROUP BY u.kind ORDER BY u.kind",
+            fu.sql
+        );
         let psql = format!("SELECT COUNT(*) FROM people x WHERE {}", fp.sql);
         let (divisions, by_kind, people) = on_pool!(self, pool => {
             let mut q = sqlx::query_scalar::<_, i64>(&dsql);
@@ -380,18 +470,32 @@ impl Store {
             let n = q.fetch_one(pool).await?;
             Ok::<_, sqlx::Error>((d, k, n))
         })?;
-        Ok(RegistryCounts { divisions, units: by_kind.iter().map(|k| k.1).sum(), people, units_by_kind: by_kind })
+        Ok(RegistryCounts {
+            divisions,
+            units: by_kind.iter().map(|k| k.1).sum(),
+            people,
+            units_by_kind: by_kind,
+        })
     }
 
     /// How many rows of the shipped division table the store holds (init loads them once).
     pub async fn builtin_division_count(&self) -> Result<i64> {
-        Ok(on_pool!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM divisions WHERE builtin").fetch_one(p).await)?)
+        Ok(
+            on_pool!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM divisions WHERE builtin").fetch_one(p).await)?,
+        )
     }
 
     /// Unscoped totals per registry table, for operators (`init`, `demo`), never for users.
     pub async fn registry_totals(&self) -> Result<Vec<(&'static str, i64)>> {
         let mut out = Vec::new();
-        for t in ["divisions", "units", "people", "posts", "person_relations", "org_relations"] {
+        for t in [
+            "divisions",
+            "units",
+            "people",
+            "posts",
+            "person_relations",
+            "org_relations",
+        ] {
             let sql = format!("SELECT COUNT(*) FROM {t}");
             let n: i64 = on_pool!(self, p => sqlx::query_scalar(&sql).fetch_one(p).await)?;
             out.push((t, n));
@@ -413,6 +517,9 @@ mod tests {
     #[test]
     fn upsert_sql_numbers_placeholders_row_major() {
         let s = super::upsert_sql("t", &["a", "b"], &["a"], 2);
-        assert_eq!(s, "INSERT INTO t (a, b) VALUES ($1,$2), ($3,$4) ON CONFLICT (a) DO UPDATE SET b = excluded.b");
+        assert_eq!(
+            s,
+            "INSERT INTO t (a, b) VALUES ($1,$2), ($3,$4) ON CONFLICT (a) DO UPDATE SET b = excluded.b"
+        );
     }
 }

@@ -65,7 +65,12 @@ pub(crate) fn prefix_upper(prefix: &str) -> String {
     String::from_utf8(b).expect("ascii")
 }
 
-fn division_ranges(col: &str, ds: &[DivisionCode], next: &mut usize, binds: &mut Vec<String>) -> String {
+fn division_ranges(
+    col: &str,
+    ds: &[DivisionCode],
+    next: &mut usize,
+    binds: &mut Vec<String>,
+) -> String {
     let parts: Vec<String> = ds
         .iter()
         .map(|d| {
@@ -77,7 +82,11 @@ fn division_ranges(col: &str, ds: &[DivisionCode], next: &mut usize, binds: &mut
             s
         })
         .collect();
-    if parts.is_empty() { "FALSE".to_owned() } else { format!("({})", parts.join(" OR ")) }
+    if parts.is_empty() {
+        "FALSE".to_owned()
+    } else {
+        format!("({})", parts.join(" OR "))
+    }
 }
 
 fn in_list(col: &str, ids: &[String], next: &mut usize, binds: &mut Vec<String>) -> String {
@@ -117,7 +126,9 @@ pub(crate) fn units(p: &Principal, alias: &str, first: usize) -> Filter {
     let mut next = first;
     let sql = match &p.scope {
         Scope::All => "TRUE".to_owned(),
-        Scope::Divisions(ds) => division_ranges(&format!("{alias}.division_code"), ds, &mut next, &mut binds),
+        Scope::Divisions(ds) => {
+            division_ranges(&format!("{alias}.division_code"), ds, &mut next, &mut binds)
+        }
         Scope::Units(ids) => in_list(&format!("{alias}.unit_id"), ids, &mut next, &mut binds),
     };
     Filter { sql, binds }
@@ -155,7 +166,8 @@ mod tests {
     fn prefix_ranges_cover_exactly_the_prefix() {
         assert_eq!(prefix_upper("3301"), "3302");
         assert_eq!(prefix_upper("339"), "33:");
-        let inside = |code: &str, prefix: &str| code >= prefix && code < prefix_upper(prefix).as_str();
+        let inside =
+            |code: &str, prefix: &str| code >= prefix && code < prefix_upper(prefix).as_str();
         assert!(inside("330106001002", "3301"));
         assert!(inside("339999", "339"));
         assert!(!inside("330200", "3301"));

@@ -16,7 +16,8 @@ pub struct PgTestDb {
 }
 
 fn admin_url() -> String {
-    std::env::var("QINGLIAN_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("QINGLIAN_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 impl PgTestDb {
@@ -31,18 +32,37 @@ impl PgTestDb {
                     "PostgreSQL is required in CI but unreachable at {}: {e}",
                     redact_url(&url)
                 );
-                eprintln!("SKIPPED: PostgreSQL unreachable at {} ({e}); set QINGLIAN_TEST_PG", redact_url(&url));
+                eprintln!(
+                    "SKIPPED: PostgreSQL unreachable at {} ({e}); set QINGLIAN_TEST_PG",
+                    redact_url(&url)
+                );
                 return None;
             }
         };
-        let name = format!("qinglian_test_{}", crate::auth::random_secret().to_lowercase().replace(['-', '_'], "")[..16].to_owned());
-        admin.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("CREATE DATABASE");
+        let name = format!(
+            "qinglian_test_{}",
+            crate::auth::random_secret()
+                .to_lowercase()
+                .replace(['-', '_'], "")[..16]
+                .to_owned()
+        );
+        admin
+            .execute(format!("CREATE DATABASE {name}").as_str())
+            .await
+            .expect("CREATE DATABASE");
         let base = url.rsplit_once('/').map_or(url.as_str(), |(b, _)| b);
-        Some(PgTestDb { url: format!("{base}/{name}"), name, admin })
+        Some(PgTestDb {
+            url: format!("{base}/{name}"),
+            name,
+            admin,
+        })
     }
 
     /// Drops the database (closing the caller's pools first is the caller's job).
     pub async fn drop_db(self) {
-        let _ = self.admin.execute(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name).as_str()).await;
+        let _ = self
+            .admin
+            .execute(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name).as_str())
+            .await;
     }
 }

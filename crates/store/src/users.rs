@@ -39,6 +39,20 @@ pub struct TokenInfo {
     pub last_used_at: Option<i64>,
 }
 
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    #[sqlx(flatten)]
+    user: User,
+    csrf: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct TokenRow {
+    token_id: i64,
+    #[sqlx(flatten)]
+    user: User,
+}
+
 const USER_COLS: &str = "id, username, display_name, password_hash, role, disabled, created_at";
 
 fn bad(code: &'static str, zh: String, en: String) -> StoreError {
@@ -50,7 +64,12 @@ impl Store {
     /// divisions, so nobody is created with an empty (or unlimited) view by accident.
     pub async fn create_user(&self, u: &NewUser, now: i64) -> Result<User> {
         let name = u.username.trim();
-        if name.is_empty() || name.len() > 64 || !name.chars().all(|c| c.is_alphanumeric() || "._-".contains(c)) {
+        if name.is_empty()
+            || name.len() > 64
+            || !name
+                .chars()
+                .all(|c| c.is_alphanumeric() || "._-".contains(c))
+        {
             return Err(bad(
                 "BAD_USERNAME",
                 format!("用户名“{name}”无效：1–64 个字母、数字或 . _ -"),
@@ -58,10 +77,18 @@ impl Store {
             ));
         }
         if u.password.chars().count() < 8 {
-            return Err(bad("WEAK_PASSWORD", "密码至少 8 个字符".into(), "password must have at least 8 characters".into()));
+            return Err(bad(
+                "WEAK_PASSWORD",
+                "密码至少 8 个字符".into(),
+                "password must have at least 8 characters".into(),
+            ));
         }
         if u.role.is_unit_scoped() && u.units.is_empty() {
-            return Err(bad("NO_SCOPE", "主体责任用户必须指定单位（--unit）".into(), "a unit user needs at least one unit (--unit)".into()));
+            return Err(bad(
+                "NO_SCOPE",
+                "主体责任用户必须指定单位（--unit）".into(),
+                "a unit user needs at least one unit (--unit)".into(),
+            ));
         }
         if !u.role.is_unit_scoped() && u.divisions.is_empty() {
             return Err(bad(
@@ -71,7 +98,11 @@ impl Store {
             ));
         }
         if self.find_user(name).await?.is_some() {
-            return Err(bad("USER_EXISTS", format!("用户“{name}”已存在"), format!("user '{name}' already exists")));
+            return Err(bad(
+                "USER_EXISTS",
+                format!("用户“{name}”已存在"),
+                format!("user '{name}' already exists"),
+            ));
         }
         let hash = hash_password(&u.password);
         let sql = format!(
@@ -161,7 +192,11 @@ impl Store {
         let scope = if role.is_unit_scoped() {
             Scope::Units(self.unit_descendants(us).await?)
         } else {
-            Scope::Divisions(ds.iter().map(|d| DivisionCode::parse(d)).collect::<std::result::Result<_, _>>()?)
+            Scope::Divisions(
+                ds.iter()
+                    .map(|d| DivisionCode::parse(d))
+                    .collect::<std::result::Result<_, _>>()?,
+            )
         };
         Ok(Principal {
             user_id: user.id,
@@ -178,13 +213,19 @@ impl Store {
         // Bounded by the depth of the unit tree; cycles in imported data cannot loop forever.
         while !frontier.is_empty() {
             let ph: Vec<String> = (1..=frontier.len()).map(|i| format!("${i}")).collect();
-            let sql = format!("SELECT unit_id FROM units WHERE parent_unit_id IN ({}) ORDER BY unit_id", ph.join(","));
+            let sql = format!(
+                "SELECT unit_id FROM units WHERE parent_unit_id IN ({}) ORDER BY unit_id",
+                ph.join(",")
+            );
             let children: Vec<String> = on_pool!(self, p => {
                 let mut q = sqlx::query_scalar(&sql);
                 for f in &frontier { q = q.bind(f); }
                 q.fetch_all(p).await
             })?;
-            frontier = children.into_iter().filter(|c| all.insert(c.clone())).collect();
+            frontier = children
+                .into_iter()
+                .filter(|c| all.insert(c.clone()))
+                .collect();
         }
         Ok(all.into_iter().collect())
     }
@@ -192,7 +233,12 @@ impl Store {
     // ---- sessions -----------------------------------------------------------------------
 
     /// Starts a browser session; returns (cookie secret, CSRF token). Only the hash is kept.
-    pub async fn create_session(&self, user_id: i64, now: i64, ttl_secs: i64) -> Result<(String, String)> {
+    pub async fn create_session(
+        &self,
+        user_id: i64,
+        now: i64,
+        ttl_secs: i64,
+    ) -> Result<(String, String)> {
         let secret = random_secret();
         let csrf = random_secret();
         on_pool!(self, p => sqlx::query(
@@ -203,19 +249,23 @@ impl Store {
     }
 
     /// The principal and CSRF token of a live session of an enabled user.
-    pub async fn session_principal(&self, secret: &str, now: i64) -> Result<Option<(Principal, String)>> {
+    pub async fn session_principal(
+        &self,
+        secret: &str,
+        now: i64,
+    ) -> Result<Option<(Principal, String)>> {
         let sql = format!(
             "SELECT {}, s.csrf FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2 AND NOT u.disabled",
-            USER_COLS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ")
+            USER_COLS
+                .split(", ")
+                .map(|c| format!("u.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
-        let row: Option<(i64, String, String, String, String, bool, i64, String)> =
-            on_pool!(self, p => sqlx::query_as(&sql).bind(secret_hash(secret)).bind(now).fetch_optional(p).await)?;
+        let row: Option<SessionRow> = on_pool!(self, p => sqlx::query_as(&sql).bind(secret_hash(secret)).bind(now).fetch_optional(p).await)?;
         match row {
             None => Ok(None),
-            Some((id, username, display_name, password_hash, role, disabled, created_at, csrf)) => {
-                let user = User { id, username, display_name, password_hash, role, disabled, created_at };
-                Ok(Some((self.principal(&user).await?, csrf)))
-            }
+            Some(r) => Ok(Some((self.principal(&r.user).await?, r.csrf))),
         }
     }
 
@@ -226,14 +276,24 @@ impl Store {
 
     /// Removes expired sessions; returns how many.
     pub async fn purge_sessions(&self, now: i64) -> Result<u64> {
-        Ok(on_pool!(self, p => sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(p).await.map(|r| r.rows_affected()))?)
+        Ok(
+            on_pool!(self, p => sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(p).await.map(|r| r.rows_affected()))?,
+        )
     }
 
     // ---- API tokens ---------------------------------------------------------------------
 
     /// Creates an API token for a user. The secret is returned once and stored only hashed.
-    pub async fn create_token(&self, username: &str, name: &str, now: i64) -> Result<(i64, String)> {
-        let user = self.find_user(username).await?.ok_or_else(|| StoreError::NotFound(format!("用户 / user {username}")))?;
+    pub async fn create_token(
+        &self,
+        username: &str,
+        name: &str,
+        now: i64,
+    ) -> Result<(i64, String)> {
+        let user = self
+            .find_user(username)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("用户 / user {username}")))?;
         let secret = format!("qlt_{}", random_secret());
         let prefix: String = secret.chars().take(10).collect();
         let id: i64 = on_pool!(self, p => sqlx::query_scalar(
@@ -261,16 +321,18 @@ impl Store {
     /// The principal behind a bearer token: same scope as its user, nothing more.
     pub async fn token_principal(&self, secret: &str, now: i64) -> Result<Option<Principal>> {
         let sql = format!(
-            "SELECT t.id, {} FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND NOT u.disabled",
-            USER_COLS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ")
+            "SELECT t.id AS token_id, {} FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND NOT u.disabled",
+            USER_COLS
+                .split(", ")
+                .map(|c| format!("u.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
-        let row: Option<(i64, i64, String, String, String, String, bool, i64)> =
-            on_pool!(self, p => sqlx::query_as(&sql).bind(secret_hash(secret)).fetch_optional(p).await)?;
-        let Some((token_id, id, username, display_name, password_hash, role, disabled, created_at)) = row else {
+        let row: Option<TokenRow> = on_pool!(self, p => sqlx::query_as(&sql).bind(secret_hash(secret)).fetch_optional(p).await)?;
+        let Some(TokenRow { token_id, user }) = row else {
             return Ok(None);
         };
         on_pool!(self, p => sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2").bind(now).bind(token_id).execute(p).await.map(|r| r.rows_affected()))?;
-        let user = User { id, username, display_name, password_hash, role, disabled, created_at };
         Ok(Some(self.principal(&user).await?))
     }
 }

@@ -97,7 +97,10 @@ async fn user(store: &Store, name: &str, role: Role, divs: &[&str], units: &[&st
                 display_name: name.into(),
                 password: "correct horse".into(),
                 role,
-                divisions: divs.iter().map(|d| DivisionCode::parse(d).unwrap()).collect(),
+                divisions: divs
+                    .iter()
+                    .map(|d| DivisionCode::parse(d).unwrap())
+                    .collect(),
                 units: units.iter().map(|u| (*u).to_owned()).collect(),
             },
             1_000,
@@ -132,8 +135,14 @@ async fn suite(store: Store) {
         let all = all.clone();
         async move { ids(&store.list_units(&p, &all).await.unwrap(), |r| &r.unit_id) }
     };
-    assert_eq!(u(&province).await, ["U-GS", "U-NB", "U-V1", "U-XH", "U-XH-SOE", "U-XH-SUB"]);
-    assert_eq!(u(&city).await, ["U-GS", "U-V1", "U-XH", "U-XH-SOE", "U-XH-SUB"]);
+    assert_eq!(
+        u(&province).await,
+        ["U-GS", "U-NB", "U-V1", "U-XH", "U-XH-SOE", "U-XH-SUB"]
+    );
+    assert_eq!(
+        u(&city).await,
+        ["U-GS", "U-V1", "U-XH", "U-XH-SOE", "U-XH-SUB"]
+    );
     assert_eq!(u(&county).await, ["U-V1", "U-XH", "U-XH-SOE", "U-XH-SUB"]);
     // unit scope includes the units below, not the parent
     assert_eq!(u(&unit_user).await, ["U-XH-SOE", "U-XH-SUB"]);
@@ -143,15 +152,29 @@ async fn suite(store: Store) {
     assert!(store.get_unit(&unit_user, "U-XH").await.unwrap().is_none());
 
     // filters compose with the scope, never widen it
-    let f = UnitFilter { division: Some("330200".into()), ..Default::default() };
+    let f = UnitFilter {
+        division: Some("330200".into()),
+        ..Default::default()
+    };
     assert!(store.list_units(&county, &f).await.unwrap().is_empty());
-    let f = UnitFilter { kind: Some("soe".into()), ..Default::default() };
-    assert_eq!(ids(&store.list_units(&province, &f).await.unwrap(), |r| &r.unit_id), ["U-XH-SOE", "U-XH-SUB"]);
+    let f = UnitFilter {
+        kind: Some("soe".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        ids(&store.list_units(&province, &f).await.unwrap(), |r| &r
+            .unit_id),
+        ["U-XH-SOE", "U-XH-SUB"]
+    );
 
     let people = |p: &Principal| {
         let store = store.clone();
         let p = p.clone();
-        async move { ids(&store.list_people(&p, None, 100, 0).await.unwrap(), |r| &r.person_id) }
+        async move {
+            ids(&store.list_people(&p, None, 100, 0).await.unwrap(), |r| {
+                &r.person_id
+            })
+        }
     };
     assert_eq!(people(&province).await, ["P1", "P2", "P3", "P4"]);
     assert_eq!(people(&county).await, ["P1", "P4"]);
@@ -168,25 +191,66 @@ async fn suite(store: Store) {
         async move { ids(&store.list_divisions(&p, None).await.unwrap(), |r| &r.code) }
     };
     assert_eq!(d(&county).await, ["330106", "330106001", "330106001001"]);
-    assert_eq!(d(&city).await, ["330100", "330105", "330106", "330106001", "330106001001"]);
+    assert_eq!(
+        d(&city).await,
+        ["330100", "330105", "330106", "330106001", "330106001001"]
+    );
     assert_eq!(d(&unit_user).await, ["330106", "330106001"]);
-    assert!(store.get_division(&county, "330105").await.unwrap().is_none());
-    let children = store.list_divisions(&province, Some("330100")).await.unwrap();
+    assert!(
+        store
+            .get_division(&county, "330105")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let children = store
+        .list_divisions(&province, Some("330100"))
+        .await
+        .unwrap();
     assert_eq!(ids(&children, |r| &r.code), ["330105", "330106"]);
 
     let counts = store.registry_counts(&county).await.unwrap();
     assert_eq!((counts.divisions, counts.units, counts.people), (3, 4, 2));
 
     // authentication, sessions, tokens
-    assert!(store.authenticate("xh", "correct horse").await.unwrap().is_some());
+    assert!(
+        store
+            .authenticate("xh", "correct horse")
+            .await
+            .unwrap()
+            .is_some()
+    );
     assert!(store.authenticate("xh", "wrong").await.unwrap().is_none());
-    assert!(store.authenticate("nobody", "correct horse").await.unwrap().is_none());
+    assert!(
+        store
+            .authenticate("nobody", "correct horse")
+            .await
+            .unwrap()
+            .is_none()
+    );
     let xh = store.find_user("xh").await.unwrap().unwrap();
     let (secret, csrf) = store.create_session(xh.id, 2_000, 3_600).await.unwrap();
-    let (sp, scsrf) = store.session_principal(&secret, 2_001).await.unwrap().unwrap();
+    let (sp, scsrf) = store
+        .session_principal(&secret, 2_001)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!((sp.username.as_str(), scsrf), ("xh", csrf));
-    assert!(store.session_principal(&secret, 5_601).await.unwrap().is_none(), "expired");
-    assert!(store.session_principal("forged", 2_001).await.unwrap().is_none());
+    assert!(
+        store
+            .session_principal(&secret, 5_601)
+            .await
+            .unwrap()
+            .is_none(),
+        "expired"
+    );
+    assert!(
+        store
+            .session_principal("forged", 2_001)
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert_eq!(store.purge_sessions(10_000).await.unwrap(), 1);
 
     let (tid, token) = store.create_token("hz", "script", 3_000).await.unwrap();
@@ -196,18 +260,45 @@ async fn suite(store: Store) {
     let listed = store.list_tokens().await.unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].last_used_at, Some(3_001));
-    assert!(!format!("{listed:?}").contains(&token[10..]), "secret not stored");
+    assert!(
+        !format!("{listed:?}").contains(&token[10..]),
+        "secret not stored"
+    );
     store.revoke_token(tid, 3_002).await.unwrap();
-    assert!(store.token_principal(&token, 3_003).await.unwrap().is_none());
+    assert!(
+        store
+            .token_principal(&token, 3_003)
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert!(store.revoke_token(tid, 3_004).await.is_err());
 
     // disabling ends sessions and stops tokens
     let (secret, _) = store.create_session(xh.id, 4_000, 3_600).await.unwrap();
     let (_, token) = store.create_token("xh", "t", 4_000).await.unwrap();
     store.set_user_disabled("xh", true).await.unwrap();
-    assert!(store.session_principal(&secret, 4_001).await.unwrap().is_none());
-    assert!(store.token_principal(&token, 4_001).await.unwrap().is_none());
-    assert!(store.authenticate("xh", "correct horse").await.unwrap().is_none());
+    assert!(
+        store
+            .session_principal(&secret, 4_001)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .token_principal(&token, 4_001)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .authenticate("xh", "correct horse")
+            .await
+            .unwrap()
+            .is_none()
+    );
     store.set_user_disabled("xh", false).await.unwrap();
     assert!(store.set_user_disabled("ghost", true).await.is_err());
 
@@ -220,17 +311,43 @@ async fn suite(store: Store) {
         divisions: vec![],
         units: vec![],
     };
-    assert_eq!(store.create_user(&bad, 0).await.unwrap_err().code(), "NO_SCOPE");
-    let dup = NewUser { username: "zj".into(), divisions: vec![DivisionCode::parse("330000").unwrap()], ..bad.clone() };
-    assert_eq!(store.create_user(&dup, 0).await.unwrap_err().code(), "USER_EXISTS");
-    let weak = NewUser { username: "weak".into(), password: "short".into(), ..dup };
-    assert_eq!(store.create_user(&weak, 0).await.unwrap_err().code(), "WEAK_PASSWORD");
+    assert_eq!(
+        store.create_user(&bad, 0).await.unwrap_err().code(),
+        "NO_SCOPE"
+    );
+    let dup = NewUser {
+        username: "zj".into(),
+        divisions: vec![DivisionCode::parse("330000").unwrap()],
+        ..bad.clone()
+    };
+    assert_eq!(
+        store.create_user(&dup, 0).await.unwrap_err().code(),
+        "USER_EXISTS"
+    );
+    let weak = NewUser {
+        username: "weak".into(),
+        password: "short".into(),
+        ..dup
+    };
+    assert_eq!(
+        store.create_user(&weak, 0).await.unwrap_err().code(),
+        "WEAK_PASSWORD"
+    );
     assert_eq!(store.list_users().await.unwrap().len(), 4);
 
     // bulk upserts larger than one statement chunk land whole
-    let many: Vec<UnitRow> = (0..1_000).map(|i| unit(&format!("BULK{i:04}"), "culture", "330105", None)).collect();
+    let many: Vec<UnitRow> = (0..1_000)
+        .map(|i| unit(&format!("BULK{i:04}"), "culture", "330105", None))
+        .collect();
     assert_eq!(store.upsert_units(&many).await.unwrap(), 1_000);
-    assert_eq!(store.registry_keys(RegistryTable::Units).await.unwrap().len(), 1_006);
+    assert_eq!(
+        store
+            .registry_keys(RegistryTable::Units)
+            .await
+            .unwrap()
+            .len(),
+        1_006
+    );
     store.ping().await.unwrap();
 }
 
@@ -248,7 +365,9 @@ async fn sqlite_backend() {
 
 #[tokio::test]
 async fn postgres_backend() {
-    let Some(db) = qinglian_store::testing::PgTestDb::create().await else { return };
+    let Some(db) = qinglian_store::testing::PgTestDb::create().await else {
+        return;
+    };
     let store = Store::open(&db.url).await.unwrap();
     assert_eq!(store.backend(), Backend::Postgres);
     suite(store.clone()).await;

@@ -20,7 +20,8 @@ fn fresh_dir(dir: &PathBuf) -> anyhow::Result<()> {
     if dir.exists() {
         let empty = std::fs::read_dir(dir)?.next().is_none();
         if dir.join(MARKER).exists() {
-            std::fs::remove_dir_all(dir).with_context(|| format!("无法清空 {0} / cannot clear {0}", dir.display()))?;
+            std::fs::remove_dir_all(dir)
+                .with_context(|| format!("无法清空 {0} / cannot clear {0}", dir.display()))?;
         } else if !empty {
             anyhow::bail!(
                 "{0} 已存在且不是演示目录（缺少 {MARKER} 标记），为防误删拒绝继续；请换一个 --data 目录 / {0} exists and is not a demo folder (no {MARKER} marker); refusing to delete it, choose another --data",
@@ -29,20 +30,41 @@ fn fresh_dir(dir: &PathBuf) -> anyhow::Result<()> {
         }
     }
     std::fs::create_dir_all(dir)?;
-    std::fs::write(dir.join(MARKER), "qinglian demo folder: deleted and rebuilt by `qinglian demo`\n")?;
+    std::fs::write(
+        dir.join(MARKER),
+        "qinglian demo folder: deleted and rebuilt by `qinglian demo`\n",
+    )?;
     Ok(())
 }
 
-pub async fn run(dir: PathBuf, a: &DemoArgs, o: &Overrides, json: bool) -> anyhow::Result<ExitCode> {
+pub async fn run(
+    dir: PathBuf,
+    a: &DemoArgs,
+    o: &Overrides,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     fresh_dir(&dir)?;
     let synth_dir = dir.join("synth");
     super::synth::generate("county", a.seed, &synth_dir, json)?;
     // The demo runs on the embedded default whatever the environment says.
-    let settings = Settings::resolve(&Overrides { data: Some(dir.clone()), database_url: None, config: None, max_errors: None, ..o.clone() })?;
-    let ctx = Ctx { settings, json, quiet: true };
+    let settings = Settings::resolve(&Overrides {
+        data: Some(dir.clone()),
+        database_url: None,
+        config: None,
+        max_errors: None,
+        ..o.clone()
+    })?;
+    let ctx = Ctx {
+        settings,
+        json,
+        quiet: true,
+    };
     let plan = import::plan_dir(&synth_dir)?;
-    let opts = qinglian_lake::ReadOptions { max_errors: ctx.settings.max_errors, ..Default::default() };
+    let opts = qinglian_lake::ReadOptions {
+        max_errors: ctx.settings.max_errors,
+        ..Default::default()
+    };
     let code = import::run_plan(&ctx, plan, &opts, false).await?;
     if code != ExitCode::SUCCESS {
         anyhow::bail!("演示数据导入失败 / the demo data did not import");
@@ -57,12 +79,32 @@ pub async fn run(dir: PathBuf, a: &DemoArgs, o: &Overrides, json: bool) -> anyho
             "accounts": accounts.iter().map(|(u, r, s)| serde_json::json!({"username": u, "role": r, "scope": s, "password": DEMO_PASSWORD})).collect::<Vec<_>>(),
         }));
     } else {
-        println!("演示数据已载入 / demo data loaded: {} ({loaded:.1}s)", dir.display());
-        crate::output::table(&["表 table", "行数 rows"], &totals.iter().map(|(t, n)| vec![(*t).to_owned(), n.to_string()]).collect::<Vec<_>>());
-        println!("\n演示账号（密码均为 {DEMO_PASSWORD}）/ demo accounts (password {DEMO_PASSWORD} for all):");
+        println!(
+            "演示数据已载入 / demo data loaded: {} ({loaded:.1}s)",
+            dir.display()
+        );
+        crate::output::table(
+            &["表 table", "行数 rows"],
+            &totals
+                .iter()
+                .map(|(t, n)| vec![(*t).to_owned(), n.to_string()])
+                .collect::<Vec<_>>(),
+        );
+        println!(
+            "\n演示账号（密码均为 {DEMO_PASSWORD}）/ demo accounts (password {DEMO_PASSWORD} for all):"
+        );
         crate::output::table(
             &["用户名 username", "角色 role", "管辖 scope"],
-            &accounts.iter().map(|(u, r, s)| vec![u.clone(), format!("{} {}", r.as_str(), r.name_zh()), s.clone()]).collect::<Vec<_>>(),
+            &accounts
+                .iter()
+                .map(|(u, r, s)| {
+                    vec![
+                        u.clone(),
+                        format!("{} {}", r.as_str(), r.name_zh()),
+                        s.clone(),
+                    ]
+                })
+                .collect::<Vec<_>>(),
         );
     }
     if !a.no_serve {
@@ -73,7 +115,9 @@ pub async fn run(dir: PathBuf, a: &DemoArgs, o: &Overrides, json: bool) -> anyho
 }
 
 /// One account per role, each seeing a different part of the demo county.
-async fn create_accounts(store: &qinglian_store::Store) -> anyhow::Result<Vec<(String, Role, String)>> {
+async fn create_accounts(
+    store: &qinglian_store::Store,
+) -> anyhow::Result<Vec<(String, Role, String)>> {
     let op = Principal::operator();
     let county = "330106";
     let township = store
@@ -84,7 +128,14 @@ async fn create_accounts(store: &qinglian_store::Store) -> anyhow::Result<Vec<(S
         .map(|d| d.code)
         .context("演示数据缺少乡镇 / the demo data has no township")?;
     let soe = store
-        .list_units(&op, &UnitFilter { kind: Some("soe".into()), limit: 1, ..Default::default() })
+        .list_units(
+            &op,
+            &UnitFilter {
+                kind: Some("soe".into()),
+                limit: 1,
+                ..Default::default()
+            },
+        )
         .await?
         .into_iter()
         .next()
@@ -94,12 +145,21 @@ async fn create_accounts(store: &qinglian_store::Store) -> anyhow::Result<Vec<(S
         ("demo-supervisor", Role::Supervisor, vec![county], vec![]),
         ("demo-analyst", Role::Analyst, vec!["330100"], vec![]),
         ("demo-auditor", Role::Auditor, vec![county], vec![]),
-        ("demo-commander", Role::Commander, vec![township.as_str()], vec![]),
+        (
+            "demo-commander",
+            Role::Commander,
+            vec![township.as_str()],
+            vec![],
+        ),
         ("demo-unit", Role::Unit, vec![], vec![soe.unit_id.clone()]),
     ];
     let mut out = Vec::new();
     for (name, role, divs, units) in plan {
-        let scope = if units.is_empty() { divs.join(" ") } else { format!("{}（{}）", units.join(" "), soe.name) };
+        let scope = if units.is_empty() {
+            divs.join(" ")
+        } else {
+            format!("{}（{}）", units.join(" "), soe.name)
+        };
         store
             .create_user(
                 &NewUser {
@@ -107,7 +167,10 @@ async fn create_accounts(store: &qinglian_store::Store) -> anyhow::Result<Vec<(S
                     display_name: format!("演示{}", role.name_zh()),
                     password: DEMO_PASSWORD.into(),
                     role,
-                    divisions: divs.iter().map(|d| DivisionCode::parse(d)).collect::<Result<_, _>>()?,
+                    divisions: divs
+                        .iter()
+                        .map(|d| DivisionCode::parse(d))
+                        .collect::<Result<_, _>>()?,
                     units,
                 },
                 now(),

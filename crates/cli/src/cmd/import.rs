@@ -29,9 +29,24 @@ struct Refused<'a> {
 }
 
 pub async fn import(ctx: &Ctx, a: &ImportArgs) -> anyhow::Result<ExitCode> {
-    let encoding = a.encoding.as_deref().map(str::parse).transpose().map_err(|m: qinglian_core::Msg| anyhow::anyhow!("{m}"))?;
-    let opts = ReadOptions { sheet: a.sheet.clone(), encoding, max_errors: ctx.settings.max_errors };
-    run_plan(ctx, vec![(a.dataset.clone(), a.files.clone())], &opts, a.replace).await
+    let encoding = a
+        .encoding
+        .as_deref()
+        .map(str::parse)
+        .transpose()
+        .map_err(|m: qinglian_core::Msg| anyhow::anyhow!("{m}"))?;
+    let opts = ReadOptions {
+        sheet: a.sheet.clone(),
+        encoding,
+        max_errors: ctx.settings.max_errors,
+    };
+    run_plan(
+        ctx,
+        vec![(a.dataset.clone(), a.files.clone())],
+        &opts,
+        a.replace,
+    )
+    .await
 }
 
 pub async fn import_dir(ctx: &Ctx, dir: &Path, replace: bool) -> anyhow::Result<ExitCode> {
@@ -42,31 +57,49 @@ pub async fn import_dir(ctx: &Ctx, dir: &Path, replace: bool) -> anyhow::Result<
             dir.display()
         );
     }
-    let opts = ReadOptions { max_errors: ctx.settings.max_errors, ..Default::default() };
+    let opts = ReadOptions {
+        max_errors: ctx.settings.max_errors,
+        ..Default::default()
+    };
     run_plan(ctx, plan, &opts, replace).await
 }
 
 /// The files of a folder that name a dataset, in the catalogue's dependency order.
 pub fn plan_dir(dir: &Path) -> anyhow::Result<Vec<(String, Vec<PathBuf>)>> {
     let mut found: Vec<(String, PathBuf)> = Vec::new();
-    for e in std::fs::read_dir(dir).with_context(|| format!("无法读取目录 {0} / cannot read folder {0}", dir.display()))? {
+    for e in std::fs::read_dir(dir)
+        .with_context(|| format!("无法读取目录 {0} / cannot read folder {0}", dir.display()))?
+    {
         let p = e?.path();
-        let (Some(stem), Some(ext)) = (p.file_stem().and_then(|s| s.to_str()), p.extension().and_then(|s| s.to_str())) else {
+        let (Some(stem), Some(ext)) = (
+            p.file_stem().and_then(|s| s.to_str()),
+            p.extension().and_then(|s| s.to_str()),
+        ) else {
             continue;
         };
-        if ["csv", "xlsx", "json", "jsonl"].contains(&ext.to_ascii_lowercase().as_str()) && Catalogue::builtin().get(stem).is_some() {
+        if ["csv", "xlsx", "json", "jsonl"].contains(&ext.to_ascii_lowercase().as_str())
+            && Catalogue::builtin().get(stem).is_some()
+        {
             found.push((stem.to_owned(), p.clone()));
         }
     }
     let mut plan = Vec::new();
     for d in Catalogue::builtin().all() {
-        let mut files: Vec<PathBuf> = found.iter().filter(|(n, _)| *n == d.name).map(|(_, p)| p.clone()).collect();
+        let mut files: Vec<PathBuf> = found
+            .iter()
+            .filter(|(n, _)| *n == d.name)
+            .map(|(_, p)| p.clone())
+            .collect();
         files.sort();
         if files.len() > 1 {
             anyhow::bail!(
                 "数据集 {0} 在目录中有多个文件（{1}），请只保留一个 / dataset {0} has several files in the folder ({1}); keep one",
                 d.name,
-                files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", ")
+                files
+                    .iter()
+                    .map(|f| f.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
         }
         if !files.is_empty() {
@@ -79,16 +112,23 @@ pub fn plan_dir(dir: &Path) -> anyhow::Result<Vec<(String, Vec<PathBuf>)>> {
 fn progress_bar(total: u64) -> ProgressBar {
     let pb = ProgressBar::new(total);
     pb.set_style(
-        ProgressStyle::with_template("{msg:12} [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}")
-            .expect("valid template")
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{msg:12} [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
     );
     pb
 }
 
 /// Prepares (reads, validates, checks references) every dataset of the plan; writes only if all
 /// of it is valid.
-pub async fn run_plan(ctx: &Ctx, plan: Vec<(String, Vec<PathBuf>)>, opts: &ReadOptions, replace: bool) -> anyhow::Result<ExitCode> {
+pub async fn run_plan(
+    ctx: &Ctx,
+    plan: Vec<(String, Vec<PathBuf>)>,
+    opts: &ReadOptions,
+    replace: bool,
+) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let (store, _) = ensure_store(&ctx.settings).await?;
     let lake = Lake::new(ctx.settings.lake_dir());
@@ -98,7 +138,11 @@ pub async fn run_plan(ctx: &Ctx, plan: Vec<(String, Vec<PathBuf>)>, opts: &ReadO
     let mut more = 0;
     for (dataset, files) in plan {
         let t = Instant::now();
-        let total: u64 = files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
+        let total: u64 = files
+            .iter()
+            .filter_map(|f| std::fs::metadata(f).ok())
+            .map(|m| m.len())
+            .sum();
         let pb = progress_bar(total);
         pb.set_message(dataset.clone());
         if ctx.json || ctx.quiet || total < 8 * 1024 * 1024 {
@@ -107,8 +151,10 @@ pub async fn run_plan(ctx: &Ctx, plan: Vec<(String, Vec<PathBuf>)>, opts: &ReadO
         let prepared = {
             let lake = Lake::new(ctx.settings.lake_dir());
             let (ds, opts2, pb2) = (dataset.clone(), opts.clone(), pb.clone());
-            tokio::task::spawn_blocking(move || lake.prepare(&ds, &files, &opts2, replace, &|d, _| pb2.set_position(d)))
-                .await?
+            tokio::task::spawn_blocking(move || {
+                lake.prepare(&ds, &files, &opts2, replace, &|d, _| pb2.set_position(d))
+            })
+            .await?
         };
         pb.finish_and_clear();
         let prepared = match prepared {
@@ -138,8 +184,15 @@ pub async fn run_plan(ctx: &Ctx, plan: Vec<(String, Vec<PathBuf>)>, opts: &ReadO
     if !errors.is_empty() || more > 0 {
         let err = ImportError::Invalid { errors, more };
         if ctx.json {
-            let ImportError::Invalid { errors, more } = &err else { unreachable!() };
-            crate::output::print_json(&Refused { ok: false, code: err.code(), errors, more: *more });
+            let ImportError::Invalid { errors, more } = &err else {
+                unreachable!()
+            };
+            crate::output::print_json(&Refused {
+                ok: false,
+                code: err.code(),
+                errors,
+                more: *more,
+            });
         } else {
             eprintln!("{err}");
         }
@@ -156,7 +209,11 @@ pub async fn run_plan(ctx: &Ctx, plan: Vec<(String, Vec<PathBuf>)>, opts: &ReadO
         }
         let lake2 = Lake::new(lake.root());
         let commit = tokio::task::spawn_blocking(move || lake2.commit(prepared)).await??;
-        reports.push(DatasetReport { commit, registry_rows, seconds: t.elapsed().as_secs_f64() });
+        reports.push(DatasetReport {
+            commit,
+            registry_rows,
+            seconds: t.elapsed().as_secs_f64(),
+        });
     }
     store.close().await;
     if ctx.quiet {
@@ -171,7 +228,11 @@ pub async fn run_plan(ctx: &Ctx, plan: Vec<(String, Vec<PathBuf>)>, opts: &ReadO
                     c.dataset.clone(),
                     c.rows_written.to_string(),
                     c.new_batches.len().to_string(),
-                    if c.skipped_files.is_empty() { String::new() } else { format!("{} 个未变 / unchanged", c.skipped_files.len()) },
+                    if c.skipped_files.is_empty() {
+                        String::new()
+                    } else {
+                        format!("{} 个未变 / unchanged", c.skipped_files.len())
+                    },
                     c.superseded.len().to_string(),
                     c.snapshot[..12].to_owned(),
                     format!("{:.2}s", r.seconds),
@@ -179,10 +240,21 @@ pub async fn run_plan(ctx: &Ctx, plan: Vec<(String, Vec<PathBuf>)>, opts: &ReadO
             })
             .collect();
         crate::output::table(
-            &["数据集 dataset", "写入行 rows", "新批次 batches", "跳过 skipped", "被替换 superseded", "快照 snapshot", "用时 time"],
+            &[
+                "数据集 dataset",
+                "写入行 rows",
+                "新批次 batches",
+                "跳过 skipped",
+                "被替换 superseded",
+                "快照 snapshot",
+                "用时 time",
+            ],
             &rows,
         );
-        println!("导入完成 / import complete ({:.2}s)", started.elapsed().as_secs_f64());
+        println!(
+            "导入完成 / import complete ({:.2}s)",
+            started.elapsed().as_secs_f64()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -13,19 +13,48 @@ pub fn config(ctx: &Ctx) -> anyhow::Result<ExitCode> {
         let map: std::collections::BTreeMap<_, _> = rows.into_iter().collect();
         print_json(&map);
     } else {
-        table(&["设置 setting", "值 value"], &rows.into_iter().map(|(k, v)| vec![k.to_owned(), v]).collect::<Vec<_>>());
-        println!("\n优先级：命令行 > 环境变量 > 配置文件 > 默认值 / precedence: flags > environment > file > defaults");
+        table(
+            &["设置 setting", "值 value"],
+            &rows
+                .into_iter()
+                .map(|(k, v)| vec![k.to_owned(), v])
+                .collect::<Vec<_>>(),
+        );
+        println!(
+            "\n优先级：命令行 > 环境变量 > 配置文件 > 默认值 / precedence: flags > environment > file > defaults"
+        );
         let docs: Vec<Vec<String>> = crate::config::SETTINGS
             .iter()
-            .map(|s| vec![s.key.into(), s.flag.into(), s.env.into(), s.default.into(), format!("{} / {}", s.zh, s.en)])
+            .map(|s| {
+                vec![
+                    s.key.into(),
+                    s.flag.into(),
+                    s.env.into(),
+                    s.default.into(),
+                    format!("{} / {}", s.zh, s.en),
+                ]
+            })
             .collect();
-        table(&["键 toml key", "命令行 flag", "环境变量 env", "默认 default", "说明 meaning"], &docs);
+        table(
+            &[
+                "键 toml key",
+                "命令行 flag",
+                "环境变量 env",
+                "默认 default",
+                "说明 meaning",
+            ],
+            &docs,
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn datasets(name: Option<&str>, json: bool) -> anyhow::Result<ExitCode> {
-    let all: Vec<_> = Catalogue::builtin().all().iter().filter(|d| name.is_none_or(|n| d.name == n)).collect();
+    let all: Vec<_> = Catalogue::builtin()
+        .all()
+        .iter()
+        .filter(|d| name.is_none_or(|n| d.name == n))
+        .collect();
     if let Some(n) = name.filter(|_| all.is_empty()) {
         qinglian_lake::schema_of(n)?;
     }
@@ -34,25 +63,52 @@ pub fn datasets(name: Option<&str>, json: bool) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     for d in all {
-        println!("{} {}（{}）— {} / {}", d.name, d.name_zh, d.domain, d.description_zh, d.description_en);
+        println!(
+            "{} {}（{}）— {} / {}",
+            d.name, d.name_zh, d.domain, d.description_zh, d.description_en
+        );
         let rows: Vec<Vec<String>> = d
             .columns
             .iter()
             .map(|c| {
                 let mut ty = c.ty.as_str().to_owned();
                 if !c.values.is_empty() {
-                    ty += &format!(" [{}]", c.values.iter().map(|v| format!("{}={}", v.code, v.zh)).collect::<Vec<_>>().join(" "));
+                    ty += &format!(
+                        " [{}]",
+                        c.values
+                            .iter()
+                            .map(|v| format!("{}={}", v.code, v.zh))
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    );
                 }
                 vec![
                     c.name.clone(),
                     c.aliases.join("、"),
                     ty,
-                    if c.required { "是 yes".into() } else { String::new() },
-                    if d.key.contains(&c.name) { "键 key".into() } else { String::new() },
+                    if c.required {
+                        "是 yes".into()
+                    } else {
+                        String::new()
+                    },
+                    if d.key.contains(&c.name) {
+                        "键 key".into()
+                    } else {
+                        String::new()
+                    },
                 ]
             })
             .collect();
-        table(&["列 column", "中文表头 aliases", "类型 type", "必填 required", ""], &rows);
+        table(
+            &[
+                "列 column",
+                "中文表头 aliases",
+                "类型 type",
+                "必填 required",
+                "",
+            ],
+            &rows,
+        );
         println!();
     }
     Ok(ExitCode::SUCCESS)
@@ -70,44 +126,92 @@ pub async fn registry(ctx: &Ctx, a: &RegistryArgs) -> anyhow::Result<ExitCode> {
             }
             (
                 vec!["代码 code", "名称 name", "级别 level", "上级 parent"],
-                list.into_iter().map(|d| vec![d.code, d.name, d.level, d.parent_code.unwrap_or_default()]).collect(),
+                list.into_iter()
+                    .map(|d| vec![d.code, d.name, d.level, d.parent_code.unwrap_or_default()])
+                    .collect(),
             )
         }
         "units" => {
-            let f = UnitFilter { division: a.division.clone(), kind: a.kind.clone(), limit: a.limit, ..Default::default() };
+            let f = UnitFilter {
+                division: a.division.clone(),
+                kind: a.kind.clone(),
+                limit: a.limit,
+                ..Default::default()
+            };
             let list = store.list_units(&op, &f).await?;
             if ctx.json {
                 print_json(&list);
             }
             (
-                vec!["单位编号 unit_id", "名称 name", "类型 kind", "区划 division", "统一社会信用代码 USCC", "上级单位 parent"],
+                vec![
+                    "单位编号 unit_id",
+                    "名称 name",
+                    "类型 kind",
+                    "区划 division",
+                    "统一社会信用代码 USCC",
+                    "上级单位 parent",
+                ],
                 list.into_iter()
                     .map(|u| {
-                        let kind = u.kind.parse::<qinglian_core::UnitKind>().map_or(u.kind.clone(), |k| k.name_zh().to_owned());
-                        vec![u.unit_id, u.name, kind, u.division_code, u.uscc.unwrap_or_default(), u.parent_unit_id.unwrap_or_default()]
+                        let kind = u
+                            .kind
+                            .parse::<qinglian_core::UnitKind>()
+                            .map_or(u.kind.clone(), |k| k.name_zh().to_owned());
+                        vec![
+                            u.unit_id,
+                            u.name,
+                            kind,
+                            u.division_code,
+                            u.uscc.unwrap_or_default(),
+                            u.parent_unit_id.unwrap_or_default(),
+                        ]
                     })
                     .collect(),
             )
         }
         "people" => {
-            let list = store.list_people(&op, a.unit.as_deref(), a.limit, 0).await?;
+            let list = store
+                .list_people(&op, a.unit.as_deref(), a.limit, 0)
+                .await?;
             if ctx.json {
                 print_json(&list);
             }
             (
-                vec!["人员编号 person_id", "姓名 name", "身份证号 citizen_id", "区划 division", "单位 unit"],
+                vec![
+                    "人员编号 person_id",
+                    "姓名 name",
+                    "身份证号 citizen_id",
+                    "区划 division",
+                    "单位 unit",
+                ],
                 list.into_iter()
-                    .map(|p| vec![p.person_id, p.name, p.citizen_id, p.division_code, p.unit_id.unwrap_or_default()])
+                    .map(|p| {
+                        vec![
+                            p.person_id,
+                            p.name,
+                            p.citizen_id,
+                            p.division_code,
+                            p.unit_id.unwrap_or_default(),
+                        ]
+                    })
                     .collect(),
             )
         }
-        other => anyhow::bail!("未知登记表“{other}”：应为 divisions、units 或 people / unknown registry table '{other}': expected divisions, units or people"),
+        other => anyhow::bail!(
+            "未知登记表“{other}”：应为 divisions、units 或 people / unknown registry table '{other}': expected divisions, units or people"
+        ),
     };
     store.close().await;
     if let Some(path) = &a.export {
         export_xlsx(path, &a.table, &headers, &rows)?;
         if !ctx.json {
-            println!("已导出 {} 行到 {} / exported {} rows to {}", rows.len(), path.display(), rows.len(), path.display());
+            println!(
+                "已导出 {} 行到 {} / exported {} rows to {}",
+                rows.len(),
+                path.display(),
+                rows.len(),
+                path.display()
+            );
         }
     } else if !ctx.json {
         table(&headers, &rows);

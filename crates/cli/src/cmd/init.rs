@@ -17,8 +17,12 @@ pub struct InitReport {
 }
 
 pub async fn ensure_store(s: &Settings) -> anyhow::Result<(Store, InitReport)> {
-    std::fs::create_dir_all(s.lake_dir())
-        .with_context(|| format!("无法创建数据目录 {0} / cannot create the data directory {0}", s.data.display()))?;
+    std::fs::create_dir_all(s.lake_dir()).with_context(|| {
+        format!(
+            "无法创建数据目录 {0} / cannot create the data directory {0}",
+            s.data.display()
+        )
+    })?;
     let store = Store::open(&s.database_url).await?;
     let table = qinglian_core::division::builtin();
     let mut loaded = 0;
@@ -54,7 +58,10 @@ pub async fn run(ctx: &Ctx) -> anyhow::Result<ExitCode> {
         println!("数据目录 / data directory: {}", report.data);
         println!("存储 / store: {} ({})", report.database, report.backend);
         if report.builtin_divisions_loaded > 0 {
-            println!("已载入省市县区划 / loaded province/city/county divisions: {}", report.builtin_divisions_loaded);
+            println!(
+                "已载入省市县区划 / loaded province/city/county divisions: {}",
+                report.builtin_divisions_loaded
+            );
         }
         println!("初始化完成 / initialised");
     }

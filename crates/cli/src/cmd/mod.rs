@@ -43,12 +43,22 @@ pub async fn run(cli: Cli, data_from_flag: bool) -> anyhow::Result<ExitCode> {
         // The demo keeps to its own folder: an explicit --data, else ./qinglian-demo, never QINGLIAN_DATA.
         Command::Demo(a) => {
             let dir = if data_from_flag { o.data.clone() } else { None };
-            demo::run(dir.unwrap_or_else(|| "./qinglian-demo".into()), &a, &o, json).await
+            demo::run(
+                dir.unwrap_or_else(|| "./qinglian-demo".into()),
+                &a,
+                &o,
+                json,
+            )
+            .await
         }
         Command::Synth(a) => synth::run(&a, json),
         Command::Datasets(a) => info::datasets(a.name.as_deref(), json),
         command => {
-            let ctx = Ctx { settings: Settings::resolve(&o)?, json, quiet: false };
+            let ctx = Ctx {
+                settings: Settings::resolve(&o)?,
+                json,
+                quiet: false,
+            };
             match command {
                 Command::Init => init::run(&ctx).await,
                 Command::Config => info::config(&ctx),
@@ -58,7 +68,9 @@ pub async fn run(cli: Cli, data_from_flag: bool) -> anyhow::Result<ExitCode> {
                 Command::Users(c) => users::users(&ctx, c).await,
                 Command::Tokens(c) => users::tokens(&ctx, c).await,
                 Command::Serve(_) => serve::run(&ctx).await,
-                Command::Demo(_) | Command::Synth(_) | Command::Datasets(_) => unreachable!("handled above"),
+                Command::Demo(_) | Command::Synth(_) | Command::Datasets(_) => {
+                    unreachable!("handled above")
+                }
             }
         }
     }

@@ -24,16 +24,39 @@ pub async fn users(ctx: &Ctx, c: UsersCmd) -> anyhow::Result<ExitCode> {
                 let rows: Vec<Vec<String>> = list
                     .into_iter()
                     .map(|(u, d, un)| {
-                        let role = u.role.parse::<Role>().map_or(u.role.clone(), |r| format!("{} {}", r.as_str(), r.name_zh()));
-                        vec![u.username, u.display_name, role, [d, un].concat().join(" "), if u.disabled { "停用 disabled".into() } else { String::new() }]
+                        let role = u.role.parse::<Role>().map_or(u.role.clone(), |r| {
+                            format!("{} {}", r.as_str(), r.name_zh())
+                        });
+                        vec![
+                            u.username,
+                            u.display_name,
+                            role,
+                            [d, un].concat().join(" "),
+                            if u.disabled {
+                                "停用 disabled".into()
+                            } else {
+                                String::new()
+                            },
+                        ]
                     })
                     .collect();
-                table(&["用户名 username", "名称 name", "角色 role", "管辖 scope", "状态 status"], &rows);
+                table(
+                    &[
+                        "用户名 username",
+                        "名称 name",
+                        "角色 role",
+                        "管辖 scope",
+                        "状态 status",
+                    ],
+                    &rows,
+                );
             }
         }
         UsersCmd::Disable { username } => {
             store.set_user_disabled(&username, true).await?;
-            println!("已停用 {username}，其会话和令牌立即失效 / disabled {username}; its sessions and tokens stop working now");
+            println!(
+                "已停用 {username}，其会话和令牌立即失效 / disabled {username}; its sessions and tokens stop working now"
+            );
         }
         UsersCmd::Enable { username } => {
             store.set_user_disabled(&username, false).await?;
@@ -46,7 +69,11 @@ pub async fn users(ctx: &Ctx, c: UsersCmd) -> anyhow::Result<ExitCode> {
 
 async fn add(ctx: &Ctx, store: &qinglian_store::Store, a: UserAddArgs) -> anyhow::Result<()> {
     let role: Role = a.role.parse()?;
-    let divisions = a.jurisdictions.iter().map(|d| DivisionCode::parse(d)).collect::<Result<Vec<_>, _>>()?;
+    let divisions = a
+        .jurisdictions
+        .iter()
+        .map(|d| DivisionCode::parse(d))
+        .collect::<Result<Vec<_>, _>>()?;
     let (password, generated) = if a.password_stdin {
         let mut line = String::new();
         std::io::stdin().lock().read_line(&mut line)?;
@@ -68,9 +95,17 @@ async fn add(ctx: &Ctx, store: &qinglian_store::Store, a: UserAddArgs) -> anyhow
         )
         .await?;
     if ctx.json {
-        print_json(&serde_json::json!({"username": u.username, "role": u.role, "password": generated.then_some(password)}));
+        print_json(
+            &serde_json::json!({"username": u.username, "role": u.role, "password": generated.then_some(password)}),
+        );
     } else {
-        println!("已创建用户 {}（{} {}）/ created user {}", u.username, role.name_zh(), role.name_en(), u.username);
+        println!(
+            "已创建用户 {}（{} {}）/ created user {}",
+            u.username,
+            role.name_zh(),
+            role.name_en(),
+            u.username
+        );
         if generated {
             println!("初始密码（只显示这一次）/ initial password (shown only now): {password}");
         }
@@ -86,7 +121,9 @@ pub async fn tokens(ctx: &Ctx, c: TokensCmd) -> anyhow::Result<ExitCode> {
             if ctx.json {
                 print_json(&serde_json::json!({"id": id, "user": user, "token": secret}));
             } else {
-                println!("令牌 #{id}（用户 {user}，权限与该用户相同）/ token #{id} (user {user}, same scope as the user)");
+                println!(
+                    "令牌 #{id}（用户 {user}，权限与该用户相同）/ token #{id} (user {user}, same scope as the user)"
+                );
                 println!("请立即保存，之后不再显示 / store it now, it is not shown again:");
                 println!("{secret}");
             }
@@ -100,12 +137,37 @@ pub async fn tokens(ctx: &Ctx, c: TokensCmd) -> anyhow::Result<ExitCode> {
             if ctx.json {
                 print_json(&list);
             } else {
-                let fmt = |t: Option<i64>| t.and_then(|t| chrono::DateTime::from_timestamp(t, 0)).map(|d| d.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default();
+                let fmt = |t: Option<i64>| {
+                    t.and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+                        .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+                        .unwrap_or_default()
+                };
                 let rows: Vec<Vec<String>> = list
                     .into_iter()
-                    .map(|t| vec![t.id.to_string(), t.username, t.name, format!("{}…", t.prefix), fmt(Some(t.created_at)), fmt(t.last_used_at), fmt(t.revoked_at)])
+                    .map(|t| {
+                        vec![
+                            t.id.to_string(),
+                            t.username,
+                            t.name,
+                            format!("{}…", t.prefix),
+                            fmt(Some(t.created_at)),
+                            fmt(t.last_used_at),
+                            fmt(t.revoked_at),
+                        ]
+                    })
                     .collect();
-                table(&["编号 id", "用户 user", "用途 name", "前缀 prefix", "创建 created", "最近使用 last used", "吊销 revoked"], &rows);
+                table(
+                    &[
+                        "编号 id",
+                        "用户 user",
+                        "用途 name",
+                        "前缀 prefix",
+                        "创建 created",
+                        "最近使用 last used",
+                        "吊销 revoked",
+                    ],
+                    &rows,
+                );
             }
         }
     }

@@ -1,0 +1,604 @@
+//! Drives the real `qinglian` binary: help, init, synth, import (good and bad files),
+//! kill -9 during an import, users and tokens, demo, settings precedence, serve on port 0,
+//! and the PostgreSQL backend.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_qinglian");
+
+fn q(data: &Path) -> Command {
+    let mut c = Command::new(BIN);
+    c.arg("--data")
+        .arg(data)
+        .env_remove("QINGLIAN_DATA")
+        .env_remove("QINGLIAN_DATABASE_URL")
+        .env_remove("QINGLIAN_CONFIG");
+    c
+}
+
+fn run(c: &mut Command) -> Output {
+    c.output().expect("binary runs")
+}
+
+fn ok(c: &mut Command) -> String {
+    let o = run(c);
+    assert!(
+        o.status.success(),
+        "failed: {}\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout).unwrap()
+}
+
+fn json(c: &mut Command) -> serde_json::Value {
+    serde_json::from_str(&ok(c.arg("--json"))).expect("JSON output")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn synth(dir: &Path, seed: u64) -> PathBuf {
+    let out = dir.join(format!("synth-{seed}"));
+    ok(Command::new(BIN)
+        .args([
+            "synth",
+            "--scale",
+            "county",
+            "--seed",
+            &seed.to_string(),
+            "--out",
+        ])
+        .arg(&out));
+    out
+}
+
+async fn open_store(data: &Path) -> qinglian_store::Store {
+    qinglian_store::Store::open(&format!("sqlite://{}", data.join("qinglian.db").display()))
+        .await
+        .unwrap()
+}
+
+async fn count(data: &Path, table: &str) -> i64 {
+    let s = open_store(data).await;
+    let n = s
+        .registry_totals()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|(t, _)| *t == table)
+        .unwrap()
+        .1;
+    s.close().await;
+    n
+}
+
+#[test]
+fn help_is_bilingual_everywhere() {
+    let top = ok(Command::new(BIN).arg("--help"));
+    assert!(
+        top.contains("用法 / Usage")
+            && top.contains("命令 / Commands")
+            && top.contains("选项 / Options")
+    );
+    for sub in [
+        vec!["init"],
+        vec!["config"],
+        vec!["datasets"],
+        vec!["import"],
+        vec!["import-dir"],
+        vec!["registry"],
+        vec!["users", "add"],
+        vec!["users", "list"],
+        vec!["tokens", "create"],
+        vec!["serve"],
+        vec!["synth"],
+        vec!["demo"],
+    ] {
+        let text = ok(Command::new(BIN).args(&sub).arg("--help"));
+        assert!(text.contains("用法 / Usage"), "{sub:?}: {text}");
+        let about = text.lines().next().unwrap();
+        assert!(
+            about.contains("/ ")
+                && about
+                    .chars()
+                    .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+            "{sub:?}: {about}"
+        );
+    }
+    let bad = run(Command::new(BIN).arg("nonsense"));
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn init_is_idempotent_and_loads_the_shipped_divisions() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let first = json(q(&data).arg("init"));
+    assert_eq!(first["builtin_divisions_loaded"], 3428);
+    assert_eq!(first["backend"], "sqlite");
+    let second = json(q(&data).arg("init"));
+    assert_eq!(second["builtin_divisions_loaded"], 0);
+    assert!(data.join("qinglian.db").exists() && data.join("lake").is_dir());
+}
+
+#[tokio::test]
+async fn synth_imports_in_dependency_order_and_reimport_is_a_noop() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let src = synth(dir.path(), 7);
+    let report = json(q(&data).arg("import-dir").arg(&src));
+    let names: Vec<&str> = report
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["dataset"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "divisions",
+            "units",
+            "people",
+            "posts",
+            "person_relations",
+            "org_relations"
+        ]
+    );
+    let people = report[2]["rows_written"].as_u64().unwrap();
+    assert!(people > 1_000);
+    assert_eq!(count(&data, "people").await, people as i64);
+    let again = json(q(&data).arg("import-dir").arg(&src));
+    for r in again.as_array().unwrap() {
+        assert_eq!(r["rows_written"], 0, "{r}");
+        assert_eq!(r["skipped_files"].as_array().unwrap().len(), 1);
+    }
+    assert_eq!(report[2]["snapshot"], again[2]["snapshot"]);
+    // listing and Excel export of registry tables
+    let units = json(q(&data).args(["registry", "units", "--kind", "soe", "--limit", "5"]));
+    assert!(units.as_array().unwrap().iter().all(|u| u["kind"] == "soe"));
+    let people = json(q(&data).args(["registry", "people", "--limit", "3"]));
+    assert!(
+        people[0]["citizen_id"]
+            .as_str()
+            .unwrap()
+            .contains("********"),
+        "masked: {people}"
+    );
+    let xlsx = dir.path().join("units.xlsx");
+    ok(q(&data).args(["registry", "units", "--export"]).arg(&xlsx));
+    assert!(std::fs::metadata(&xlsx).unwrap().len() > 1_000);
+}
+
+fn people_xlsx(path: &Path, rows: u32) {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet().set_name("名册").unwrap();
+    for (c, h) in ["人员编号", "姓名", "身份证号", "所属区划", "所在单位编号"]
+        .iter()
+        .enumerate()
+    {
+        ws.write(0, c as u16, *h).unwrap();
+    }
+    for i in 0..rows {
+        let r = i + 1;
+        let excel_row = r + 1;
+        let first17 = format!("33010619800101{:03}", i % 1000);
+        let check = qinglian_core::ids::citizen_id_check_char(first17.as_bytes());
+        let mut id = format!("{first17}{check}");
+        if excel_row == 777 {
+            id.replace_range(17.., if check == '0' { "1" } else { "0" }); // bad checksum
+        }
+        ws.write(r, 0, format!("X{i}")).unwrap();
+        ws.write(r, 1, "测试").unwrap();
+        ws.write(r, 2, id).unwrap();
+        if excel_row == 1_234 {
+            ws.write(r, 3, "杭州西湖").unwrap(); // wrong type: not a division code
+        } else {
+            ws.write(r, 3, "330106").unwrap();
+        }
+    }
+    wb.save(path).unwrap();
+}
+
+#[tokio::test]
+async fn malformed_files_are_refused_precisely_and_nothing_lands() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    ok(q(&data).arg("init"));
+    let xlsx = dir.path().join("people.xlsx");
+    people_xlsx(&xlsx, 2_000);
+    let o = run(q(&data).args(["import", "people"]).arg(&xlsx));
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    for needle in [
+        "未写入任何数据",
+        "nothing was written",
+        "people.xlsx",
+        "工作表 名册",
+        "第 1234 行",
+        "row 1234",
+        "D 列（所属区划）",
+        "“杭州西湖”",
+        "'杭州西湖'",
+        "第 777 行",
+        "校验码不符",
+        "check digit mismatch",
+    ] {
+        assert!(err.contains(needle), "missing {needle:?} in:\n{err}");
+    }
+    // the same as JSON for scripts
+    let o = run(q(&data).args(["import", "people", "--json"]).arg(&xlsx));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["ok"], false);
+    let rows: Vec<u64> = v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["row"].as_u64().unwrap())
+        .collect();
+    assert_eq!(rows, [777, 1_234]);
+    assert!(!data.join("lake/people/manifest.json").exists());
+    assert_eq!(count(&data, "people").await, 0);
+
+    // missing required column
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write(0, 0, "人员编号").unwrap();
+    ws.write(1, 0, "X1").unwrap();
+    let f = dir.path().join("short.xlsx");
+    wb.save(&f).unwrap();
+    let err = stderr(&run(q(&data).args(["import", "people"]).arg(&f)));
+    assert!(
+        err.contains("缺少必需列“姓名”") && err.contains("required column 'citizen_id' is missing"),
+        "{err}"
+    );
+
+    // GB18030 CSV declared as UTF-8
+    let text = "单位编号,单位名称,单位类型,行政区划代码\nU1,西湖区某局,机关,330106\n";
+    let (gb, _, _) = encoding_rs::GB18030.encode(text);
+    let f = dir.path().join("units.csv");
+    std::fs::write(&f, &gb).unwrap();
+    let o = run(q(&data)
+        .args(["import", "units", "--encoding", "utf-8"])
+        .arg(&f));
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("IMPORT_ENCODING_MISMATCH")
+            && err.contains("gb18030")
+            && err.contains("units.csv"),
+        "{err}"
+    );
+    assert_eq!(count(&data, "units").await, 0);
+    // detected without the wrong declaration
+    ok(q(&data).args(["import", "units"]).arg(&f));
+    assert_eq!(count(&data, "units").await, 1);
+
+    // a reference that resolves nowhere
+    let f = dir.path().join("units2.csv");
+    std::fs::write(&f, "单位编号,单位名称,单位类型,行政区划代码,上级单位编号\nU2,某校,学校,330106,U1\nU3,某院,医院,330106999,\n").unwrap();
+    let err = stderr(&run(q(&data).args(["import", "units"]).arg(&f)));
+    assert!(
+        err.contains("IMPORT_BAD_REFERENCE")
+            && err.contains("第 3 行")
+            && err.contains("330106999"),
+        "{err}"
+    );
+    assert_eq!(count(&data, "units").await, 1);
+}
+
+/// A large units file (references only the shipped county 330106).
+fn big_units_csv(path: &Path, rows: usize) {
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    writeln!(f, "单位编号,单位名称,单位类型,行政区划代码,地址").unwrap();
+    for i in 0..rows {
+        writeln!(
+            f,
+            "K{i:07},测试单位{i},机关,330106,浙江省杭州市西湖区某路{i}号"
+        )
+        .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn kill_9_during_an_import_leaves_the_dataset_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    ok(q(&data).arg("init"));
+    let f = dir.path().join("units.csv");
+    let n = 400_000;
+    big_units_csv(&f, n);
+    let lake = qinglian_lake::Lake::new(data.join("lake"));
+    // Kill while reading, while the store transaction runs, and while Parquet is being written
+    // (the moment the batches folder appears).
+    let batches = data.join("lake/units/batches");
+    for delay_ms in [50, 1_500, 0] {
+        let mut child = q(&data)
+            .args(["import", "units"])
+            .arg(&f)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        if delay_ms > 0 {
+            std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        } else {
+            let t = std::time::Instant::now();
+            while !batches.exists() && t.elapsed().as_secs() < 120 {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+        }
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        // The lake shows all of the import or none of it, and every file it names is whole.
+        let snap = lake.snapshot("units").unwrap();
+        assert!(
+            snap.rows == 0 || snap.rows == n as u64,
+            "partial lake after kill at {delay_ms} ms: {}",
+            snap.rows
+        );
+        for file in &snap.files {
+            let reader = std::fs::File::open(file)
+                .map_err(|e| e.to_string())
+                .and_then(|f| {
+                    parquet::file::reader::SerializedFileReader::new(f).map_err(|e| e.to_string())
+                });
+            assert!(reader.is_ok(), "unreadable {file:?}");
+        }
+        // The store commits in one transaction: none or all.
+        let units = count(&data, "units").await;
+        assert!(
+            units == 0 || units == n as i64,
+            "partial store after kill at {delay_ms} ms: {units}"
+        );
+    }
+    // Importing again completes whatever was interrupted.
+    ok(q(&data).args(["import", "units"]).arg(&f));
+    assert_eq!(lake.snapshot("units").unwrap().rows, n as u64);
+    assert_eq!(count(&data, "units").await, n as i64);
+    let dirs = std::fs::read_dir(&batches).unwrap().count();
+    assert_eq!(dirs, 1, "no leftovers of killed imports");
+}
+
+#[tokio::test]
+async fn users_and_tokens() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let mut c = q(&data);
+    c.args([
+        "users",
+        "add",
+        "li",
+        "--role",
+        "supervisor",
+        "--jurisdiction",
+        "330106",
+        "--name",
+        "李监督",
+        "--password-stdin",
+    ])
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"a long secret\n")
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("a long secret"));
+    let generated = json(q(&data).args(["users", "add", "wang", "--role", "unit", "--unit", "U1"]));
+    assert_eq!(generated["password"].as_str().unwrap().len(), 16);
+    let o = run(q(&data).args(["users", "add", "bad", "--role", "supervisor"]));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("--jurisdiction"));
+    let o = run(q(&data).args([
+        "users",
+        "add",
+        "bad",
+        "--role",
+        "boss",
+        "--jurisdiction",
+        "330106",
+    ]));
+    assert!(stderr(&o).contains("未知角色"));
+    let list = json(q(&data).args(["users", "list"]));
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    assert_eq!(list[0]["jurisdictions"][0], "330106");
+    let store = open_store(&data).await;
+    assert!(
+        store
+            .authenticate("li", "a long secret")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let t = json(q(&data).args(["tokens", "create", "--user", "li"]));
+    let secret = t["token"].as_str().unwrap().to_owned();
+    assert!(store.token_principal(&secret, 0).await.unwrap().is_some());
+    let listed = ok(q(&data).args(["tokens", "list"]));
+    assert!(!listed.contains(&secret[10..]), "secrets are never listed");
+    ok(q(&data).args(["tokens", "revoke", &t["id"].to_string()]));
+    assert!(store.token_principal(&secret, 0).await.unwrap().is_none());
+    ok(q(&data).args(["users", "disable", "li"]));
+    assert!(
+        store
+            .authenticate("li", "a long secret")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    store.close().await;
+}
+
+#[test]
+fn settings_precedence_and_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(
+        data.join("qinglian.toml"),
+        "bind = \"127.0.0.1:9999\"\nmax_errors = 3\n",
+    )
+    .unwrap();
+    let mut c = Command::new(BIN);
+    c.env("QINGLIAN_DATA", &data)
+        .env("QINGLIAN_MAX_ERRORS", "9")
+        .env("QINGLIAN_DATABASE_URL", "postgres://u:hunter2@db/x");
+    let cfg = json(c.arg("config"));
+    assert_eq!(cfg["data"], data.display().to_string(), "environment");
+    assert_eq!(cfg["bind"], "127.0.0.1:9999", "file");
+    assert_eq!(cfg["login_max_failures"], "5", "default");
+    assert_eq!(cfg["database_url"], "postgres://u:***@db/x");
+    let text = ok(Command::new(BIN)
+        .env("QINGLIAN_DATABASE_URL", "postgres://u:hunter2@db/x")
+        .arg("config"));
+    assert!(!text.contains("hunter2"));
+    // flags beat the environment
+    let cfg = json(
+        Command::new(BIN)
+            .env("QINGLIAN_DATA", &data)
+            .arg("--data")
+            .arg(dir.path())
+            .arg("config"),
+    );
+    assert_eq!(cfg["data"], dir.path().display().to_string());
+}
+
+#[test]
+fn datasets_lists_every_column() {
+    let v = json(Command::new(BIN).arg("datasets"));
+    let units = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "units")
+        .unwrap();
+    let kind = units["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "kind")
+        .unwrap();
+    assert_eq!(kind["type"], "enum");
+    assert_eq!(kind["required"], true);
+    assert!(
+        kind["aliases"]
+            .as_array()
+            .unwrap()
+            .contains(&"单位类型".into())
+    );
+    let o = run(Command::new(BIN).args(["datasets", "nope"]));
+    assert!(!o.status.success() && stderr(&o).contains("未知数据集"));
+}
+
+#[tokio::test]
+async fn demo_loads_and_keeps_to_its_own_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("demo");
+    let mut c = Command::new(BIN);
+    c.env("QINGLIAN_DATA", dir.path().join("elsewhere"))
+        .args(["demo", "--no-serve", "--data"])
+        .arg(&demo);
+    let v = json(&mut c);
+    assert!(v["totals"]["units"].as_i64().unwrap() > 100);
+    assert_eq!(v["accounts"].as_array().unwrap().len(), 6);
+    assert!(
+        !dir.path().join("elsewhere").exists(),
+        "QINGLIAN_DATA is ignored"
+    );
+    // again: rebuilt from scratch (accounts would clash otherwise)
+    ok(Command::new(BIN)
+        .args(["demo", "--no-serve", "--data"])
+        .arg(&demo));
+    // a folder without the marker is never deleted
+    let precious = dir.path().join("precious");
+    std::fs::create_dir_all(&precious).unwrap();
+    std::fs::write(precious.join("keep.txt"), "x").unwrap();
+    let o = run(Command::new(BIN)
+        .args(["demo", "--no-serve", "--data"])
+        .arg(&precious));
+    assert!(!o.status.success() && stderr(&o).contains("拒绝"));
+    assert!(precious.join("keep.txt").exists());
+}
+
+#[tokio::test]
+async fn serve_answers_on_port_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let mut child = q(&data)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    let health: serde_json::Value = reqwest::get(format!("http://{addr}/healthz"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["status"], "ok");
+    let r = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(format!("http://{addr}/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let r = reqwest::get(format!("http://{addr}/api/v1/units"))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[tokio::test]
+async fn the_postgres_backend_runs_the_same_commands() {
+    let Some(db) = qinglian_store::testing::PgTestDb::create().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let src = synth(dir.path(), 3);
+    let init = json(q(&data).arg("--database").arg(&db.url).arg("init"));
+    assert_eq!(init["backend"], "postgres");
+    json(
+        q(&data)
+            .arg("--database")
+            .arg(&db.url)
+            .arg("import-dir")
+            .arg(&src),
+    );
+    let units = json(
+        q(&data)
+            .arg("--database")
+            .arg(&db.url)
+            .args(["registry", "units", "--limit", "10000"]),
+    );
+    let store = qinglian_store::Store::open(&db.url).await.unwrap();
+    let totals = store.registry_totals().await.unwrap();
+    assert_eq!(units.as_array().unwrap().len() as i64, totals[1].1);
+    store.close().await;
+    db.drop_db().await;
+}
