@@ -63,7 +63,7 @@ pub enum Command {
     Import(ImportArgs),
     /// 按依赖顺序导入目录中的 <数据集>.csv|xlsx|jsonl / import every <dataset>.csv|xlsx|jsonl of a folder in dependency order
     ImportDir(ImportDirArgs),
-    /// 查询登记信息（区划、单位、人员）/ list registry data (divisions, units, people)
+    /// 查询登记信息（区划、单位、人员、岗位、关系）/ list registry data (divisions, units, people, posts, relations)
     Registry(RegistryArgs),
     /// 用户管理 / manage users
     #[command(subcommand)]
@@ -120,7 +120,7 @@ pub struct ImportDirArgs {
 
 #[derive(Debug, Args)]
 pub struct RegistryArgs {
-    /// divisions | units | people
+    /// divisions | units | people | posts | relations
     pub table: String,
     /// 区划代码（含下级）/ division code (and below)
     #[arg(long)]
@@ -131,6 +131,9 @@ pub struct RegistryArgs {
     /// 单位编号（人员）/ unit id (people)
     #[arg(long)]
     pub unit: Option<String>,
+    /// 只列关键岗位（posts）/ key posts only (posts)
+    #[arg(long)]
+    pub key_only: bool,
     /// 最多行数 / at most this many rows
     #[arg(long, default_value_t = 50)]
     pub limit: i64,

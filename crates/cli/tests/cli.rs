@@ -168,6 +168,17 @@ async fn synth_imports_in_dependency_order_and_reimport_is_a_noop() {
             .contains("********"),
         "masked: {people}"
     );
+    let key_posts = json(q(&data).args(["registry", "posts", "--key-only", "--limit", "20"]));
+    assert!(!key_posts.as_array().unwrap().is_empty());
+    assert!(
+        key_posts
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| !p["key_area"].is_null())
+    );
+    let rel = json(q(&data).args(["registry", "relations", "--limit", "5"]));
+    assert_eq!(rel["person_relations"].as_array().unwrap().len(), 5);
     let xlsx = dir.path().join("units.xlsx");
     ok(q(&data).args(["registry", "units", "--export"]).arg(&xlsx));
     assert!(std::fs::metadata(&xlsx).unwrap().len() > 1_000);

@@ -447,6 +447,76 @@ impl Store {
         Ok(row.map(PersonMasked::from))
     }
 
+    /// Posts in units visible to `p`, optionally of one unit or only key posts (关键岗位).
+    pub async fn list_posts(
+        &self,
+        p: &Principal,
+        unit_id: Option<&str>,
+        key_only: bool,
+        limit: i64,
+    ) -> Result<Vec<PostRow>> {
+        let f = scope::units(p, "u", 1);
+        let mut sql = format!(
+            "SELECT x.post_id, x.unit_id, x.person_id, x.title, x.key_area, x.is_head, x.start_date, x.end_date FROM posts x JOIN units u ON u.unit_id = x.unit_id WHERE {}",
+            f.sql
+        );
+        if unit_id.is_some() {
+            sql.push_str(&format!(" AND x.unit_id = ${}", f.binds.len() + 1));
+        }
+        if key_only {
+            sql.push_str(" AND x.key_area IS NOT NULL");
+        }
+        let limit = if limit <= 0 { 100 } else { limit.min(10_000) };
+        sql.push_str(&format!(" ORDER BY x.post_id LIMIT {limit}"));
+        let rows = on_pool!(self, pool => {
+            let mut q = sqlx::query_as::<_, PostRow>(&sql);
+            for b in &f.binds { q = q.bind(b); }
+            if let Some(u) = unit_id { q = q.bind(u); }
+            q.fetch_all(pool).await
+        })?;
+        Ok(rows)
+    }
+
+    /// Relations between people, for people visible to `p`.
+    pub async fn list_person_relations(
+        &self,
+        p: &Principal,
+        limit: i64,
+    ) -> Result<Vec<PersonRelationRow>> {
+        let f = scope::people(p, "x", 1);
+        let limit = if limit <= 0 { 100 } else { limit.min(10_000) };
+        let sql = format!(
+            "SELECT r.person_id, r.related_person_id, r.relation FROM person_relations r JOIN people x ON x.person_id = r.person_id WHERE {} ORDER BY r.person_id, r.related_person_id, r.relation LIMIT {limit}",
+            f.sql
+        );
+        let rows = on_pool!(self, pool => {
+            let mut q = sqlx::query_as::<_, PersonRelationRow>(&sql);
+            for b in &f.binds { q = q.bind(b); }
+            q.fetch_all(pool).await
+        })?;
+        Ok(rows)
+    }
+
+    /// People's roles in organisations, for people visible to `p`.
+    pub async fn list_org_relations(
+        &self,
+        p: &Principal,
+        limit: i64,
+    ) -> Result<Vec<OrgRelationRow>> {
+        let f = scope::people(p, "x", 1);
+        let limit = if limit <= 0 { 100 } else { limit.min(10_000) };
+        let sql = format!(
+            "SELECT r.person_id, r.org_name, r.org_uscc, r.unit_id, r.role, r.share_pct, r.start_date, r.end_date FROM org_relations r JOIN people x ON x.person_id = r.person_id WHERE {} ORDER BY r.person_id, r.org_uscc, r.org_name, r.role LIMIT {limit}",
+            f.sql
+        );
+        let rows = on_pool!(self, pool => {
+            let mut q = sqlx::query_as::<_, OrgRelationRow>(&sql);
+            for b in &f.binds { q = q.bind(b); }
+            q.fetch_all(pool).await
+        })?;
+        Ok(rows)
+    }
+
     /// Counts of what `p` can see, for the landing page and `demo`.
     pub async fn registry_counts(&self, p: &Principal) -> Result<RegistryCounts> {
         let fd = scope::divisions(p, "code", 1);

@@ -209,6 +209,82 @@ async fn suite(store: Store) {
         .unwrap();
     assert_eq!(ids(&children, |r| &r.code), ["330105", "330106"]);
 
+    // posts follow their unit's visibility; relations their person's
+    assert_eq!(
+        ids(
+            &store.list_posts(&county, None, true, 10).await.unwrap(),
+            |r| &r.post_id
+        ),
+        ["POST1"]
+    );
+    assert!(
+        store
+            .list_posts(&unit_user, Some("U-XH-SOE"), false, 10)
+            .await
+            .unwrap()
+            .len()
+            == 1
+    );
+    let other_county = user(&store, "gs", Role::Commander, &["330105"], &[]).await;
+    assert!(
+        store
+            .list_posts(&other_county, None, false, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    store
+        .upsert_person_relations(&[PersonRelationRow {
+            person_id: "P1".into(),
+            related_person_id: "P3".into(),
+            relation: "spouse".into(),
+        }])
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .list_person_relations(&county, 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(
+        store
+            .list_person_relations(&other_county, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    store
+        .upsert_org_relations(&[OrgRelationRow {
+            person_id: "P2".into(),
+            org_name: "某公司".into(),
+            org_uscc: String::new(),
+            unit_id: None,
+            role: "shareholder".into(),
+            share_pct: Some(30.0),
+            start_date: None,
+            end_date: None,
+        }])
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .list_org_relations(&other_county, 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(
+        store
+            .list_org_relations(&county, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
     let counts = store.registry_counts(&county).await.unwrap();
     assert_eq!((counts.divisions, counts.units, counts.people), (3, 4, 2));
 
@@ -333,7 +409,7 @@ async fn suite(store: Store) {
         store.create_user(&weak, 0).await.unwrap_err().code(),
         "WEAK_PASSWORD"
     );
-    assert_eq!(store.list_users().await.unwrap().len(), 4);
+    assert_eq!(store.list_users().await.unwrap().len(), 5);
 
     // bulk upserts larger than one statement chunk land whole
     let many: Vec<UnitRow> = (0..1_000)

@@ -197,8 +197,75 @@ pub async fn registry(ctx: &Ctx, a: &RegistryArgs) -> anyhow::Result<ExitCode> {
                     .collect(),
             )
         }
+        "posts" => {
+            let list = store
+                .list_posts(&op, a.unit.as_deref(), a.key_only, a.limit)
+                .await?;
+            if ctx.json {
+                print_json(&list);
+            }
+            (
+                vec![
+                    "岗位编号 post_id",
+                    "单位 unit",
+                    "人员 person",
+                    "职务 title",
+                    "关键岗位 key area",
+                    "一把手 head",
+                    "任职 start",
+                    "离任 end",
+                ],
+                list.into_iter()
+                    .map(|p| {
+                        vec![
+                            p.post_id,
+                            p.unit_id,
+                            p.person_id,
+                            p.title,
+                            p.key_area.unwrap_or_default(),
+                            if p.is_head {
+                                "是".into()
+                            } else {
+                                String::new()
+                            },
+                            p.start_date,
+                            p.end_date.unwrap_or_default(),
+                        ]
+                    })
+                    .collect(),
+            )
+        }
+        "relations" => {
+            let people = store.list_person_relations(&op, a.limit).await?;
+            let orgs = store.list_org_relations(&op, a.limit).await?;
+            if ctx.json {
+                print_json(&serde_json::json!({"person_relations": people, "org_relations": orgs}));
+            }
+            let mut rows: Vec<Vec<String>> = people
+                .into_iter()
+                .map(|r| vec![r.person_id, r.relation, r.related_person_id, String::new()])
+                .collect();
+            rows.extend(orgs.into_iter().map(|r| {
+                let share = r.share_pct.map(|s| format!("{s:.2}%")).unwrap_or_default();
+                vec![
+                    r.person_id,
+                    r.role,
+                    format!("{} {}", r.org_name, r.org_uscc).trim().to_owned(),
+                    share,
+                ]
+            }));
+            (
+                vec![
+                    "人员 person",
+                    "关系 relation",
+                    "对方 counterpart",
+                    "持股 share",
+                ],
+                rows,
+            )
+        }
         other => anyhow::bail!(
-            "未知登记表“{other}”：应为 divisions、units 或 people / unknown registry table '{other}': expected divisions, units or people"
+            "未知登记表“{other}”：应为 divisions、units、people、posts 或 relations / unknown registry table '{other}': expected divisions, units, people, posts or relations"
         ),
     };
     store.close().await;
