@@ -197,7 +197,7 @@ impl Lake {
         })
     }
 
-    /// Reads and validates files for `dataset`. Writes nothing.
+    /// Reads and validates files for a shipped dataset. Writes nothing.
     pub fn prepare(
         &self,
         dataset: &str,
@@ -209,6 +209,20 @@ impl Lake {
         let schema = Catalogue::builtin()
             .get(dataset)
             .ok_or_else(|| unknown_dataset(dataset))?;
+        self.prepare_with_schema(schema, paths, opts, replace, progress)
+    }
+
+    /// As [`Lake::prepare`], for a schema that is not in the shipped catalogue (benchmarks, and
+    /// later user-defined datasets).
+    pub fn prepare_with_schema(
+        &self,
+        schema: &DatasetSchema,
+        paths: &[PathBuf],
+        opts: &ReadOptions,
+        replace: bool,
+        progress: &(dyn Fn(u64, u64) + Sync),
+    ) -> Result<Prepared, ImportError> {
+        let dataset = schema.name.as_str();
         let manifest = self.manifest(dataset)?;
         let total: u64 = paths
             .iter()

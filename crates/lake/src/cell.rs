@@ -10,7 +10,7 @@ use arrow_array::builder::{
 use arrow_schema::{DataType, Field, TimeUnit};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use qinglian_core::{DivisionCode, Msg, ids, money};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 /// Asia/Shanghai has had no DST since 1991: a fixed offset is exact for our records.
@@ -68,6 +68,8 @@ enum B {
 pub(crate) struct ColumnBuilder {
     pub col: Column,
     enum_map: BTreeMap<String, String>,
+    /// Labels and codes exactly as written, looked up before normalising.
+    enum_exact: HashMap<String, String>,
     b: B,
 }
 
@@ -138,7 +140,70 @@ pub(crate) fn parse_datetime(s: &str) -> Option<NaiveDateTime> {
     None
 }
 
+/// `1234`, `-1234.5`, `1234.56`: the common spelling, parsed without allocating.
+fn plain_fen(s: &str) -> Option<i64> {
+    let (neg, t) = match s.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, s),
+    };
+    let (int, frac) = t.split_once('.').unwrap_or((t, ""));
+    if int.is_empty()
+        || int.len() > 15
+        || frac.len() > 2
+        || !int.bytes().chain(frac.bytes()).all(|c| c.is_ascii_digit())
+    {
+        return None;
+    }
+    let mut v: i64 = int.parse::<i64>().ok()? * 100;
+    let f = frac.as_bytes();
+    if let Some(&d) = f.first() {
+        v += i64::from(d - b'0') * 10;
+    }
+    if let Some(&d) = f.get(1) {
+        v += i64::from(d - b'0');
+    }
+    Some(if neg { -v } else { v })
+}
+
+fn digits(b: &[u8]) -> Option<u32> {
+    b.iter().try_fold(0u32, |acc, &c| {
+        c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+    })
+}
+
+/// `YYYY-MM-DD`, the spelling most exports use, parsed without chrono's format machinery.
+fn iso_date(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(
+        digits(&b[..4])? as i32,
+        digits(&b[5..7])?,
+        digits(&b[8..10])?,
+    )
+}
+
+/// `YYYY-MM-DD HH:MM:SS` (or with `T`).
+fn iso_datetime(s: &str) -> Option<NaiveDateTime> {
+    let b = s.as_bytes();
+    if b.len() != 19 || !(b[10] == b' ' || b[10] == b'T') || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let t = NaiveTime::from_hms_opt(
+        digits(&b[11..13])?,
+        digits(&b[14..16])?,
+        digits(&b[17..19])?,
+    )?;
+    Some(iso_date(&s[..10])?.and_time(t))
+}
+
 fn parse_bool(s: &str) -> Option<bool> {
+    match s.trim() {
+        "是" | "1" | "Y" | "y" => return Some(true),
+        "否" | "0" | "N" | "n" => return Some(false),
+        _ => {}
+    }
     match s.trim().to_ascii_lowercase().as_str() {
         "是" | "y" | "yes" | "true" | "1" | "√" | "t" => Some(true),
         "否" | "n" | "no" | "false" | "0" | "×" | "f" => Some(false),
@@ -159,13 +224,17 @@ impl ColumnBuilder {
             _ => B::Text(StringBuilder::with_capacity(capacity, capacity * 8)),
         };
         let mut enum_map = BTreeMap::new();
+        let mut enum_exact = HashMap::new();
         for v in &col.values {
+            enum_exact.insert(v.code.clone(), v.code.clone());
+            enum_exact.insert(v.zh.clone(), v.code.clone());
             enum_map.insert(normalize_header(&v.code), v.code.clone());
             enum_map.insert(normalize_header(&v.zh), v.code.clone());
         }
         ColumnBuilder {
             col: col.clone(),
             enum_map,
+            enum_exact,
             b,
         }
     }
@@ -223,6 +292,14 @@ impl ColumnBuilder {
                 Cell::Empty => unreachable!("handled in push"),
             },
             (B::Text(b), ColType::Division) => {
+                // Fast path: an already-normal 6- or 9-digit code is appended as it is.
+                if let Cell::Str(s) = cell {
+                    let t = s.trim();
+                    if (t.len() == 6 || t.len() == 9) && DivisionCode::parse(t).is_ok() {
+                        b.append_value(t);
+                        return Ok(());
+                    }
+                }
                 let s = text_of(cell).ok_or_else(bad)?;
                 let code = DivisionCode::parse(&s)?;
                 b.append_value(code.as_str());
@@ -249,6 +326,12 @@ impl ColumnBuilder {
                 b.append_value(code);
             }
             (B::Text(b), ColType::Enum) => {
+                if let Cell::Str(s) = cell {
+                    if let Some(code) = self.enum_exact.get(s.trim()) {
+                        b.append_value(code);
+                        return Ok(());
+                    }
+                }
                 let s = text_of(cell).ok_or_else(bad)?;
                 let code = self.enum_map.get(&normalize_header(&s)).ok_or_else(bad)?;
                 b.append_value(code);
@@ -257,11 +340,14 @@ impl ColumnBuilder {
                 let v = match cell {
                     Cell::Int(i) => i,
                     Cell::Float(f) if f.fract() == 0.0 && f.abs() < 9e15 => f as i64,
-                    Cell::Str(s) => s
-                        .trim()
-                        .replace([',', '，'], "")
-                        .parse()
-                        .map_err(|_| bad())?,
+                    Cell::Str(s) => match s.trim().parse() {
+                        Ok(v) => v,
+                        Err(_) => s
+                            .trim()
+                            .replace([',', '，'], "")
+                            .parse()
+                            .map_err(|_| bad())?,
+                    },
                     _ => return Err(bad()),
                 };
                 b.append_value(v);
@@ -270,7 +356,10 @@ impl ColumnBuilder {
                 let v = match cell {
                     Cell::Int(i) => i.checked_mul(100).ok_or_else(bad)?,
                     Cell::Float(f) => money::fen_from_f64(f)?,
-                    Cell::Str(s) => money::parse_yuan(s)?,
+                    Cell::Str(s) => match plain_fen(s.trim()) {
+                        Some(v) => v,
+                        None => money::parse_yuan(s)?,
+                    },
                     _ => return Err(bad()),
                 };
                 b.append_value(v);
@@ -297,7 +386,9 @@ impl ColumnBuilder {
             (B::Date(b), _) => {
                 let d = match cell {
                     Cell::DateTime(dt) => dt.date(),
-                    Cell::Str(s) => parse_date(s).ok_or_else(bad)?,
+                    Cell::Str(s) => iso_date(s.trim())
+                        .or_else(|| parse_date(s))
+                        .ok_or_else(bad)?,
                     _ => return Err(bad()),
                 };
                 b.append_value((d - epoch()).num_days() as i32);
@@ -305,7 +396,8 @@ impl ColumnBuilder {
             (B::Ts(b), _) => {
                 let dt = match cell {
                     Cell::DateTime(dt) => dt,
-                    Cell::Str(s) => parse_datetime(s)
+                    Cell::Str(s) => iso_datetime(s.trim())
+                        .or_else(|| parse_datetime(s))
                         .or_else(|| parse_date(s).map(|d| d.and_time(NaiveTime::MIN)))
                         .ok_or_else(bad)?,
                     _ => return Err(bad()),
@@ -411,6 +503,39 @@ mod tests {
         assert!(parse_date("2024-02-30").is_none());
         let dt = parse_datetime("2024-03-05T00:00:00Z").unwrap();
         assert_eq!(dt.to_string(), "2024-03-05 08:00:00");
+    }
+
+    #[test]
+    fn fast_paths_agree_with_the_general_parsers() {
+        for s in ["0", "12", "-3.5", "1234.56", "7.", "99999999999.99"] {
+            assert_eq!(plain_fen(s), money::parse_yuan(s).ok(), "{s}");
+        }
+        for s in ["1.234", "", "-", ".5", "1,234", "12a"] {
+            assert!(
+                plain_fen(s).is_none() || plain_fen(s) == money::parse_yuan(s).ok(),
+                "{s}"
+            );
+        }
+        for s in [
+            "2024-03-05",
+            "2024-02-29",
+            "2023-02-29",
+            "2024-13-01",
+            "2024-3-5",
+        ] {
+            assert_eq!(iso_date(s).or_else(|| parse_date(s)), parse_date(s), "{s}");
+        }
+        for s in [
+            "2024-03-05 08:30:00",
+            "2024-03-05T23:59:59",
+            "2024-03-05 24:00:00",
+        ] {
+            assert_eq!(
+                iso_datetime(s),
+                NaiveDateTime::parse_from_str(&s.replace('T', " "), "%Y-%m-%d %H:%M:%S").ok(),
+                "{s}"
+            );
+        }
     }
 
     #[test]

@@ -7,7 +7,8 @@ use crate::schema::DatasetSchema;
 use arrow_array::{Array, ArrayRef, RecordBatch, StringArray};
 use arrow_schema::Schema;
 use qinglian_core::Msg;
-use std::collections::HashSet;
+use rayon::prelude::*;
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 /// How the columns of one source map onto a dataset.
@@ -195,6 +196,9 @@ impl<'c> ChunkBuilder<'c> {
 }
 
 /// Rejects rows whose key repeats an earlier row of the same import.
+///
+/// Keys are hashed in parallel and the hashes sorted; only rows whose hashes collide are compared
+/// as text. A hash set of millions of string keys was the slowest step of a large import.
 pub(crate) fn check_keys(
     ctx: &Ctx<'_>,
     batches: &[RecordBatch],
@@ -207,50 +211,93 @@ pub(crate) fn check_keys(
         .iter()
         .filter_map(|k| ctx.schema.columns.iter().position(|c| &c.name == k))
         .collect();
-    let mut seen: HashSet<String> = HashSet::with_capacity(rows.len());
-    let mut r = 0usize;
+    let mut cols: Vec<Vec<&StringArray>> = Vec::with_capacity(batches.len());
     for b in batches {
-        let cols: Vec<Option<&StringArray>> = key_idx
+        let c: Option<Vec<&StringArray>> = key_idx
             .iter()
             .map(|&i| b.column(i).as_any().downcast_ref::<StringArray>())
             .collect();
-        if cols.iter().any(Option::is_none) {
-            return; // non-text keys are not checked here
+        match c {
+            Some(c) => cols.push(c),
+            None => return, // non-text keys are not checked here
         }
-        for i in 0..b.num_rows() {
-            let mut key = String::new();
-            for c in cols.iter().flatten() {
-                if c.is_valid(i) {
-                    key.push_str(c.value(i));
+    }
+    let key = |bi: usize, i: usize| -> Vec<&str> {
+        cols[bi]
+            .iter()
+            .map(|c| if c.is_valid(i) { c.value(i) } else { "" })
+            .collect()
+    };
+    // (hash, position in the import, batch, row in batch)
+    let mut offsets = Vec::with_capacity(batches.len());
+    let mut total = 0usize;
+    for b in batches {
+        offsets.push(total);
+        total += b.num_rows();
+    }
+    let mut hashed: Vec<(u64, usize, u32, u32)> = batches
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(bi, b)| {
+            let (cols, base) = (&cols[bi], offsets[bi]);
+            (0..b.num_rows()).map(move |i| {
+                let mut h = std::hash::DefaultHasher::new();
+                for c in cols {
+                    c.is_valid(i).hash(&mut h);
+                    if c.is_valid(i) {
+                        c.value(i).hash(&mut h);
+                    }
                 }
-                key.push('\u{1f}');
-            }
-            if !seen.insert(key.clone()) {
-                let first = ctx.schema.key[0].clone();
-                let src = ctx.mapping[key_idx[0]];
-                errors.push(CellError {
-                    row: Some(rows[r]),
-                    column: Some(src.map_or(first.clone(), |i| ctx.headers[i].clone())),
-                    column_letter: src.filter(|_| ctx.lettered).map(column_letter),
-                    value: Some(key.trim_end_matches('\u{1f}').replace('\u{1f}', " / ")),
-                    ..CellError::file_level(
-                        &ctx.file,
-                        ctx.sheet.as_deref(),
-                        Msg::new(
-                            "IMPORT_DUPLICATE_KEY",
-                            format!(
-                                "主键（{}）重复：同一文件中已出现过",
-                                ctx.schema.key.join("、")
-                            ),
-                            format!(
-                                "duplicate key ({}): already present earlier in this import",
-                                ctx.schema.key.join(", ")
-                            ),
-                        ),
-                    )
-                });
-            }
-            r += 1;
+                (h.finish(), base + i, bi as u32, i as u32)
+            })
+        })
+        .collect();
+    hashed.par_sort_unstable();
+    let mut dups: Vec<(usize, usize, usize)> = Vec::new(); // (position, batch, row)
+    let mut start = 0;
+    while start < hashed.len() {
+        let mut end = start + 1;
+        while end < hashed.len() && hashed[end].0 == hashed[start].0 {
+            end += 1;
         }
+        // Within a run of equal hashes (sorted by position), a row is a duplicate if an earlier
+        // row has the same text.
+        for j in start + 1..end {
+            let (_, pos, bj, ij) = hashed[j];
+            let kj = key(bj as usize, ij as usize);
+            if hashed[start..j]
+                .iter()
+                .any(|&(_, _, b, i)| key(b as usize, i as usize) == kj)
+            {
+                dups.push((pos, bj as usize, ij as usize));
+            }
+        }
+        start = end;
+    }
+    dups.sort_unstable();
+    let first = ctx.schema.key[0].clone();
+    let src = ctx.mapping[key_idx[0]];
+    for (pos, bi, i) in dups {
+        errors.push(CellError {
+            row: Some(rows[pos]),
+            column: Some(src.map_or(first.clone(), |c| ctx.headers[c].clone())),
+            column_letter: src.filter(|_| ctx.lettered).map(column_letter),
+            value: Some(key(bi, i).join(" / ")),
+            ..CellError::file_level(
+                &ctx.file,
+                ctx.sheet.as_deref(),
+                Msg::new(
+                    "IMPORT_DUPLICATE_KEY",
+                    format!(
+                        "主键（{}）重复：同一文件中已出现过",
+                        ctx.schema.key.join("、")
+                    ),
+                    format!(
+                        "duplicate key ({}): already present earlier in this import",
+                        ctx.schema.key.join(", ")
+                    ),
+                ),
+            )
+        });
     }
 }
