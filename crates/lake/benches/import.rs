@@ -87,7 +87,7 @@ fn row(i: u64) -> Row {
             (h >> 11) % 60
         ),
         qty: h % 1000,
-        public: if h % 3 == 0 { "否" } else { "是" },
+        public: if h.is_multiple_of(3) { "否" } else { "是" },
     }
 }
 

@@ -326,11 +326,11 @@ impl ColumnBuilder {
                 b.append_value(code);
             }
             (B::Text(b), ColType::Enum) => {
-                if let Cell::Str(s) = cell {
-                    if let Some(code) = self.enum_exact.get(s.trim()) {
-                        b.append_value(code);
-                        return Ok(());
-                    }
+                if let Cell::Str(s) = cell
+                    && let Some(code) = self.enum_exact.get(s.trim())
+                {
+                    b.append_value(code);
+                    return Ok(());
                 }
                 let s = text_of(cell).ok_or_else(bad)?;
                 let code = self.enum_map.get(&normalize_header(&s)).ok_or_else(bad)?;
