@@ -12,7 +12,7 @@ proptest! {
         if let Ok(c) = DivisionCode::parse(&s) {
             prop_assert!(matches!(c.as_str().len(), 6 | 9 | 12));
             prop_assert!(c.contains(&c));
-            prop_assert_eq!(DivisionCode::parse(c.as_str()).unwrap(), c.clone());
+            prop_assert_eq!(&DivisionCode::parse(c.as_str()).unwrap(), &c);
             for p in c.parent_candidates() {
                 prop_assert!(p.contains(&c), "{} ⊃ {}", p, c);
             }
