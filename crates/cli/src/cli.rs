@@ -98,7 +98,7 @@ pub struct ImportArgs {
     /// CSV 编码：utf-8 或 gb18030（默认自动识别）/ CSV encoding: utf-8 or gb18030 (detected by default)
     #[arg(long)]
     pub encoding: Option<String>,
-    /// 替换数据集的现有批次 / supersede the dataset's existing batches
+    /// 替换数据集在数据湖中的现有批次（登记信息按主键更新，不删除）/ supersede the dataset's existing batches in the lake (registry rows in the store are updated by key, never deleted)
     #[arg(long)]
     pub replace: bool,
     /// 最多列出的错误数 / errors listed at most

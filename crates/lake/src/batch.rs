@@ -315,7 +315,13 @@ impl Lake {
         let mut new_infos = Vec::new();
         let mut seq = manifest.batches.len();
         for f in prepared.files {
-            if f.already_imported {
+            // Re-checked under the lock: a concurrent import may have landed the same content.
+            if f.already_imported
+                || manifest
+                    .batches
+                    .iter()
+                    .any(|b| b.content_hash == f.content_hash)
+            {
                 report.skipped_files.push(f.source);
                 kept_hashes.push(f.content_hash);
                 continue;
