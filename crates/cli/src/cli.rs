@@ -40,6 +40,9 @@ pub struct Global {
     /// 日志过滤器 / log filter
     #[arg(long, global = true, env = "QINGLIAN_LOG", value_name = "FILTER")]
     pub log: Option<String>,
+    /// 账本签名私钥文件 / ledger signing key file
+    #[arg(long, global = true, env = "QINGLIAN_LEDGER_KEY", value_name = "FILE")]
+    pub ledger_key: Option<PathBuf>,
     /// 以 JSON 输出结果（供脚本使用）/ print results as JSON (for scripts)
     #[arg(long, global = true)]
     pub json: bool,
@@ -53,8 +56,8 @@ pub struct Global {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// 初始化数据目录与存储（幂等）/ create the data directory and the store (idempotent)
-    Init,
+    /// 初始化数据目录、存储和账本（幂等）/ create the data directory, the store and the ledger (idempotent)
+    Init(InitArgs),
     /// 显示生效的配置（不显示密码）/ show the effective settings (passwords hidden)
     Config,
     /// 列出所有数据集及其列 / list every dataset with its columns
@@ -71,12 +74,22 @@ pub enum Command {
     /// 脚本用 API 令牌 / API tokens for scripts
     #[command(subcommand)]
     Tokens(TokensCmd),
+    /// 账本：检查点、证明、凭据、核验 / the ledger: checkpoints, proofs, receipts, verification
+    #[command(subcommand)]
+    Ledger(LedgerCmd),
     /// 启动 Web 服务 / run the web server
     Serve(ServeArgs),
     /// 生成确定性的合成数据 / write deterministic synthetic data
     Synth(SynthArgs),
     /// 一键演示：合成、初始化、导入、启动服务；--data 默认 ./qinglian-demo，忽略 QINGLIAN_DATA，只删除带演示标记的目录 / one-command demo: synthesise, initialise, import, serve; --data defaults to ./qinglian-demo, ignores QINGLIAN_DATA, and only a folder carrying the demo marker is ever deleted
     Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// 新账本的来源标识（C2SP origin）/ origin of a new ledger (C2SP origin)
+    #[arg(long, env = "QINGLIAN_LEDGER_ORIGIN", value_name = "NAME")]
+    pub origin: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -199,6 +212,42 @@ pub enum TokensCmd {
     },
     /// 列出令牌（不含密钥）/ list tokens (without secrets)
     List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LedgerCmd {
+    /// 输出最新的签名检查点（供用户、审计或见证方保存）/ print the latest signed checkpoint (for users, auditors or witnesses to keep)
+    Checkpoint,
+    /// 输出一条记录及其包含证明 / print an entry and its inclusion proof
+    Proof {
+        /// 条目序号 / entry index
+        index: u64,
+    },
+    /// 导出离线核验凭据（C2SP tlog-proof，内含条目）/ write an offline receipt (C2SP tlog-proof, entry inside)
+    Receipt {
+        /// 条目序号 / entry index
+        index: u64,
+        /// 输出文件 / output file
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// 完整核验账本：重算整棵树、核对每个检查点，并与您保存的检查点比对 / verify the whole ledger: recompute the tree, check every checkpoint, and compare with a checkpoint you kept
+    Verify {
+        /// 您早先保存的检查点文件 / a checkpoint file you kept earlier
+        #[arg(long = "from", value_name = "CHECKPOINT_FILE")]
+        from: Option<PathBuf>,
+        /// 验证公钥（默认取本机私钥对应的公钥）/ verifier key (default: the local signing key's)
+        #[arg(long)]
+        vkey: Option<String>,
+    },
+    /// 离线核验凭据，无需数据库 / verify a receipt offline, no database needed
+    VerifyReceipt {
+        /// 凭据文件 / receipt file
+        file: PathBuf,
+        /// 账本验证公钥（信任锚）/ the ledger's verifier key (the trust anchor)
+        #[arg(long)]
+        vkey: String,
+    },
 }
 
 #[derive(Debug, Args, Clone)]

@@ -92,6 +92,22 @@ pub const SETTINGS: &[SettingDoc] = &[
         en: "import errors listed before the rest are only counted",
     },
     SettingDoc {
+        key: "ledger_origin",
+        flag: "init --origin NAME",
+        env: "QINGLIAN_LEDGER_ORIGIN",
+        default: "qinglian.local/ledger/v1",
+        zh: "账本的来源标识（C2SP origin），仅在创建账本时使用，之后以账本中记录的为准",
+        en: "the ledger's C2SP origin; used only when the ledger is created, the recorded one wins afterwards",
+    },
+    SettingDoc {
+        key: "ledger_key",
+        flag: "--ledger-key FILE",
+        env: "QINGLIAN_LEDGER_KEY",
+        default: "<data>/keys/ledger.skey",
+        zh: "账本签名私钥文件（权限 0600，从不打印）",
+        en: "ledger signing key file (mode 0600, never printed)",
+    },
+    SettingDoc {
         key: "log",
         flag: "--log FILTER",
         env: "QINGLIAN_LOG",
@@ -114,6 +130,8 @@ pub struct FileConfig {
     pub login_window_minutes: Option<i64>,
     pub max_errors: Option<usize>,
     pub log: Option<String>,
+    pub ledger_origin: Option<String>,
+    pub ledger_key: Option<PathBuf>,
 }
 
 /// Values from flags or environment (clap merged those two already).
@@ -129,6 +147,8 @@ pub struct Overrides {
     pub login_window_minutes: Option<i64>,
     pub max_errors: Option<usize>,
     pub log: Option<String>,
+    pub ledger_origin: Option<String>,
+    pub ledger_key: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone)]
@@ -144,6 +164,8 @@ pub struct Settings {
     pub login_window_minutes: i64,
     pub max_errors: usize,
     pub log: String,
+    pub ledger_origin: String,
+    pub ledger_key: PathBuf,
 }
 
 impl Settings {
@@ -209,6 +231,16 @@ impl Settings {
                 .unwrap_or(15),
             max_errors: o.max_errors.or(file.max_errors).unwrap_or(100),
             log: o.log.clone().or(file.log).unwrap_or_else(|| "warn".into()),
+            ledger_origin: o
+                .ledger_origin
+                .clone()
+                .or(file.ledger_origin)
+                .unwrap_or_else(|| "qinglian.local/ledger/v1".into()),
+            ledger_key: o
+                .ledger_key
+                .clone()
+                .or(file.ledger_key)
+                .unwrap_or_else(|| data.join("keys").join("ledger.skey")),
             data,
         })
     }
@@ -247,6 +279,8 @@ impl Settings {
             ),
             ("max_errors", self.max_errors.to_string()),
             ("log", self.log.clone()),
+            ("ledger_origin", self.ledger_origin.clone()),
+            ("ledger_key", self.ledger_key.display().to_string()),
         ]
     }
 }

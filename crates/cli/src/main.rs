@@ -4,6 +4,7 @@
 mod cli;
 mod cmd;
 mod config;
+mod keys;
 mod output;
 mod registry_load;
 

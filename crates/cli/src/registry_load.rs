@@ -5,9 +5,10 @@
 use arrow_array::{Array, BooleanArray, Date32Array, Float64Array, RecordBatch, StringArray};
 use qinglian_core::DivisionCode;
 use qinglian_lake::{CellError, ImportError, PreparedFile};
+use qinglian_store::ledger::Stmt;
 use qinglian_store::{
     DivisionRow, OrgRelationRow, PersonRelationRow, PersonRow, PostRow, RegistryTable, Store,
-    UnitRow,
+    UnitRow, upsert_stmts,
 };
 use std::collections::BTreeSet;
 
@@ -51,15 +52,27 @@ pub enum Rows {
 }
 
 impl Rows {
-    pub async fn upsert(&self, store: &Store) -> anyhow::Result<usize> {
-        Ok(match self {
-            Rows::Divisions(r) => store.upsert_divisions(r).await?,
-            Rows::Units(r) => store.upsert_units(r).await?,
-            Rows::People(r) => store.upsert_people(r).await?,
-            Rows::Posts(r) => store.upsert_posts(r).await?,
-            Rows::PersonRelations(r) => store.upsert_person_relations(r).await?,
-            Rows::OrgRelations(r) => store.upsert_org_relations(r).await?,
-        })
+    /// The store statements that upsert these rows: the change an import's ledger entry carries.
+    pub fn stmts(&self) -> Vec<Stmt> {
+        match self {
+            Rows::Divisions(r) => upsert_stmts(r),
+            Rows::Units(r) => upsert_stmts(r),
+            Rows::People(r) => upsert_stmts(r),
+            Rows::Posts(r) => upsert_stmts(r),
+            Rows::PersonRelations(r) => upsert_stmts(r),
+            Rows::OrgRelations(r) => upsert_stmts(r),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            Rows::Divisions(r) => r.len(),
+            Rows::Units(r) => r.len(),
+            Rows::People(r) => r.len(),
+            Rows::Posts(r) => r.len(),
+            Rows::PersonRelations(r) => r.len(),
+            Rows::OrgRelations(r) => r.len(),
+        }
     }
 }
 

@@ -613,3 +613,116 @@ async fn the_postgres_backend_runs_the_same_commands() {
     store.close().await;
     db.drop_db().await;
 }
+
+#[tokio::test]
+async fn ledger_records_imports_and_verifies_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let init = json(q(&data).arg("init"));
+    let vkey = init["ledger_vkey"].as_str().unwrap().to_owned();
+    assert!(init["ledger_genesis_created"].as_bool().unwrap());
+    // the signing key stays private and is never printed
+    let skey = std::fs::read_to_string(data.join("keys/ledger.skey")).unwrap();
+    assert!(skey.starts_with("PRIVATE+KEY+"));
+    assert!(!ok(q(&data).arg("init")).contains(skey.trim()));
+    // a checkpoint kept by a user before the imports
+    let kept = ok(q(&data).args(["ledger", "checkpoint"]));
+    assert!(kept.starts_with("qinglian.local/ledger/v1\n1\n"), "{kept}");
+    let kept_file = dir.path().join("kept.checkpoint");
+    std::fs::write(&kept_file, &kept).unwrap();
+
+    let src = synth(dir.path(), 11);
+    let report = json(q(&data).arg("import-dir").arg(&src));
+    let indices: Vec<u64> = report
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["ledger_index"].as_u64().unwrap())
+        .collect();
+    assert_eq!(indices, [1, 2, 3, 4, 5, 6], "one entry per dataset import");
+    // a no-op import records nothing
+    let again = json(q(&data).arg("import-dir").arg(&src));
+    assert!(
+        again
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["ledger_index"].is_null())
+    );
+
+    let proof = json(q(&data).args(["ledger", "proof", "3"]));
+    assert_eq!(proof["entry"]["kind"], "import");
+    assert_eq!(proof["entry"]["dataset"], "people");
+    assert_eq!(
+        proof["entry"]["files"][0]["rows_root"]
+            .as_str()
+            .unwrap()
+            .len(),
+        64
+    );
+
+    let v = json(
+        q(&data)
+            .args(["ledger", "verify", "--from"])
+            .arg(&kept_file),
+    );
+    assert_eq!(v["verified"], true);
+    assert_eq!(v["report"]["consistent_with"], 1);
+
+    // an offline receipt, checked with nothing but the verifier key
+    let receipt = dir.path().join("people.tlog-proof");
+    ok(q(&data)
+        .args(["ledger", "receipt", "3", "--out"])
+        .arg(&receipt));
+    let r = json(
+        Command::new(BIN)
+            .args(["ledger", "verify-receipt"])
+            .arg(&receipt)
+            .args(["--vkey", &vkey]),
+    );
+    assert_eq!(r["verified"], true);
+    assert_eq!(r["entry"]["dataset"], "people");
+    let text = std::fs::read_to_string(&receipt).unwrap();
+    let forged = text.replacen("index 3", "index 4", 1);
+    let bad = dir.path().join("forged.tlog-proof");
+    std::fs::write(&bad, forged).unwrap();
+    let o = run(Command::new(BIN)
+        .args(["ledger", "verify-receipt"])
+        .arg(&bad)
+        .args(["--vkey", &vkey]));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let other_key = "other.invalid/ledger/v1+12345678+AQ==".to_owned();
+    assert_eq!(
+        run(Command::new(BIN)
+            .args(["ledger", "verify-receipt"])
+            .arg(&receipt)
+            .args(["--vkey", &other_key]))
+        .status
+        .code(),
+        Some(2)
+    );
+    assert_eq!(
+        run(Command::new(BIN).args(["ledger", "verify-receipt", "/no/such/file", "--vkey", &vkey]))
+            .status
+            .code(),
+        Some(2)
+    );
+
+    // an administrator edits an import entry behind the application's back
+    let store = open_store(&data).await;
+    store
+        .execute_raw_for_tests("DROP TRIGGER ledger_entries_no_update")
+        .await
+        .unwrap();
+    store.execute_raw_for_tests("UPDATE ledger_entries SET leaf = (SELECT leaf FROM ledger_entries WHERE idx = 2) WHERE idx = 3").await.unwrap();
+    store.close().await;
+    let o = run(q(&data)
+        .args(["ledger", "verify", "--from"])
+        .arg(&kept_file));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("LEDGER_LEAF_MISMATCH") && stderr(&o).contains("entry 3"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -355,12 +355,11 @@ impl Lake {
             .first()
             .map_or_else(|| "replace".to_owned(), |b| b.id.clone());
         if prepared.replace {
-            for b in manifest
-                .batches
-                .iter_mut()
-                .filter(|b| b.superseded_by.is_none())
-            {
-                if !kept_hashes.contains(&b.content_hash) {
+            for b in &mut manifest.batches {
+                if kept_hashes.contains(&b.content_hash) {
+                    // Replacing with content imported before makes that batch active again.
+                    b.superseded_by = None;
+                } else if b.superseded_by.is_none() {
                     b.superseded_by = Some(marker.clone());
                     report.superseded.push(b.id.clone());
                 }
@@ -387,6 +386,32 @@ impl Lake {
                 let _ = fs::remove_dir_all(e.path());
             }
         }
+    }
+
+    /// The Parquet files of the named batches (active or superseded: batches are immutable and
+    /// kept), so that an earlier snapshot can be read again. Unknown ids are an error.
+    pub fn batch_files(
+        &self,
+        dataset: &str,
+        batch_ids: &[String],
+    ) -> Result<Vec<PathBuf>, ImportError> {
+        let m = self.manifest(dataset)?;
+        let mut files = Vec::new();
+        for id in batch_ids {
+            let b = m.batches.iter().find(|b| &b.id == id).ok_or_else(|| {
+                ImportError::Usage(Msg::new(
+                    "LAKE_BATCH_MISSING",
+                    format!("数据集 {dataset} 中没有批次 {id}（数据湖已被改动？）"),
+                    format!("dataset {dataset} has no batch {id} (was the lake altered?)"),
+                ))
+            })?;
+            files.extend(
+                b.files
+                    .iter()
+                    .map(|f| self.dir(dataset).join("batches").join(&b.id).join(f)),
+            );
+        }
+        Ok(files)
     }
 
     /// Every dataset with a manifest, with its snapshot.

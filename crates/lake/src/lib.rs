@@ -11,6 +11,7 @@ mod cell;
 mod error;
 mod grid;
 mod read;
+pub mod rowhash;
 pub mod schema;
 
 pub use batch::{
@@ -19,3 +20,14 @@ pub use batch::{
 pub use error::{CellError, ImportError};
 pub use read::{Encoding, ReadOptions};
 pub use schema::{Catalogue, ColType, Column, DatasetSchema};
+
+/// Validates the bytes of one file (named `file`, whose extension picks the reader) exactly as
+/// an import would, and returns the typed batches without writing anything. Indicator fixtures
+/// use this so that their small tables follow the same rules as real imports.
+pub fn parse_bytes(
+    schema: &DatasetSchema,
+    file: &str,
+    bytes: &[u8],
+) -> Result<Vec<arrow_array::RecordBatch>, ImportError> {
+    read::parse(schema, file, bytes, &ReadOptions::default(), &|_| {}).map(|p| p.batches)
+}

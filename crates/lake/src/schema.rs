@@ -138,6 +138,16 @@ impl DatasetSchema {
     pub fn is_registry(&self) -> bool {
         self.domain == "registry"
     }
+
+    /// The Arrow schema of the dataset's Parquet files (column order as declared).
+    pub fn arrow_schema(&self) -> std::sync::Arc<arrow_schema::Schema> {
+        std::sync::Arc::new(arrow_schema::Schema::new(
+            self.columns
+                .iter()
+                .map(crate::cell::arrow_field)
+                .collect::<Vec<_>>(),
+        ))
+    }
 }
 
 #[derive(Deserialize)]

@@ -116,7 +116,7 @@ fn append_and_replace_change_the_snapshot() {
         "b.csv",
         "岗位编号,单位编号,人员编号,职务,任职日期\nP9,U9,R9,主任,2024-01-01\n".as_bytes(),
     );
-    import(&lake, "posts", &[a], &ReadOptions::default(), false).unwrap();
+    import(&lake, "posts", std::slice::from_ref(&a), &ReadOptions::default(), false).unwrap();
     let s1 = lake.snapshot("posts").unwrap();
     import(
         &lake,
@@ -134,6 +134,17 @@ fn append_and_replace_change_the_snapshot() {
     assert_eq!(r.superseded.len(), 1, "a is superseded");
     let s3 = lake.snapshot("posts").unwrap();
     assert_eq!(s3.rows, 1);
+    // replacing with earlier content brings that batch back, without writing it again
+    let r = import(
+        &lake,
+        "posts",
+        std::slice::from_ref(&a),
+        &ReadOptions::default(),
+        true,
+    )
+    .unwrap();
+    assert_eq!((r.rows_written, r.superseded.len()), (0, 1));
+    assert_eq!(lake.snapshot("posts").unwrap().hash, s1.hash);
     assert_eq!(
         lake.manifest("posts").unwrap().batches.len(),
         2,

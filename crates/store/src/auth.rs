@@ -42,6 +42,13 @@ pub fn random_password() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// 32 bytes from the operating system's generator: the seed of a new signing key.
+pub fn random_seed() -> [u8; 32] {
+    let mut seed = [0u8; 32];
+    rand::rng().fill_bytes(&mut seed);
+    seed
+}
+
 /// Only hashes of bearer secrets are stored, so a copy of the database grants no access.
 pub(crate) fn secret_hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))

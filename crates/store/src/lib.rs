@@ -8,16 +8,17 @@
 
 mod auth;
 mod error;
+pub mod ledger;
 mod registry;
 pub mod scope;
 pub mod testing;
 mod users;
 
-pub use auth::{hash_password, random_password, verify_password};
+pub use auth::{hash_password, random_password, random_seed, verify_password};
 pub use error::StoreError;
 pub use registry::{
     DivisionRow, OrgRelationRow, PersonMasked, PersonRelationRow, PersonRow, PostRow,
-    RegistryCounts, RegistryTable, UnitFilter, UnitRow,
+    RegistryCounts, RegistryTable, UnitFilter, UnitRow, UpsertRow, upsert_stmts,
 };
 pub use scope::{Principal, Scope};
 pub use users::{NewUser, TokenInfo, User};
@@ -89,7 +90,8 @@ impl Store {
                 .map_err(StoreError::connect)?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
+                // FULL: an acknowledged ledger append must survive power loss, not only a crash.
+                .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10));
             let pool = SqlitePoolOptions::new()

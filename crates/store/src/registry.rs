@@ -3,6 +3,8 @@
 //! Writes are bulk upserts in one transaction (an import lands whole or not at all); reads are
 //! scoped by [`crate::scope`] and people are masked on the way out.
 
+use crate::ledger::change::bind_all;
+use crate::ledger::{Bind, Stmt};
 use crate::scope::{self, Principal};
 use crate::{Result, Store, on_pool};
 use qinglian_core::ids::{mask_citizen_id, mask_name};
@@ -145,27 +147,6 @@ fn upsert_sql(table: &str, cols: &[&str], key: &[&str], rows: usize) -> String {
     )
 }
 
-/// One bulk upsert per table, written once for both backends: `$bind` binds each field of a
-/// row onto the query.
-macro_rules! bulk_upsert {
-    ($store:expr, $table:expr, $cols:expr, $key:expr, $rows:expr, |$q:ident, $r:ident| $bind:expr) => {{
-        let rows = $rows;
-        on_pool!($store, pool => {
-            let mut tx = pool.begin().await?;
-            for chunk in rows.chunks(CHUNK_ROWS) {
-                let sql = upsert_sql($table, $cols, $key, chunk.len());
-                let mut $q = sqlx::query(&sql);
-                for $r in chunk {
-                    $q = $bind;
-                }
-                $q.execute(&mut *tx).await?;
-            }
-            tx.commit().await?;
-        });
-        Ok(rows.len())
-    }};
-}
-
 const DIVISION_COLS: &[&str] = &[
     "code",
     "name",
@@ -214,82 +195,174 @@ const OREL_COLS: &[&str] = &[
     "end_date",
 ];
 
+/// A registry row that can be upserted by its key.
+pub trait UpsertRow {
+    const TABLE: &'static str;
+    const COLS: &'static [&'static str];
+    const KEY: &'static [&'static str];
+    /// The row's values in `COLS` order.
+    fn binds(&self, out: &mut Vec<Bind>);
+}
+
+/// The statements that upsert `rows`, in chunks: run them in one transaction, or hand them to
+/// the ledger as the change of an import so that the rows and their entry commit together.
+pub fn upsert_stmts<R: UpsertRow>(rows: &[R]) -> Vec<Stmt> {
+    rows.chunks(CHUNK_ROWS)
+        .map(|chunk| {
+            let mut binds = Vec::with_capacity(chunk.len() * R::COLS.len());
+            for r in chunk {
+                r.binds(&mut binds);
+            }
+            Stmt::new(upsert_sql(R::TABLE, R::COLS, R::KEY, chunk.len()), binds)
+        })
+        .collect()
+}
+
+fn t(v: &str) -> Bind {
+    Bind::Text(v.to_owned())
+}
+fn ot(v: &Option<String>) -> Bind {
+    Bind::OptText(v.clone())
+}
+
+impl UpsertRow for DivisionRow {
+    const TABLE: &'static str = "divisions";
+    const COLS: &'static [&'static str] = DIVISION_COLS;
+    const KEY: &'static [&'static str] = &["code"];
+    fn binds(&self, out: &mut Vec<Bind>) {
+        out.extend([
+            t(&self.code),
+            t(&self.name),
+            t(&self.level),
+            ot(&self.parent_code),
+        ]);
+        out.extend([
+            Bind::OptFloat(self.longitude),
+            Bind::OptFloat(self.latitude),
+            Bind::Bool(self.builtin),
+        ]);
+    }
+}
+
+impl UpsertRow for UnitRow {
+    const TABLE: &'static str = "units";
+    const COLS: &'static [&'static str] = UNIT_COLS;
+    const KEY: &'static [&'static str] = &["unit_id"];
+    fn binds(&self, out: &mut Vec<Bind>) {
+        out.extend([
+            t(&self.unit_id),
+            t(&self.name),
+            t(&self.kind),
+            t(&self.division_code),
+        ]);
+        out.extend([ot(&self.uscc), ot(&self.parent_unit_id), ot(&self.address)]);
+    }
+}
+
+impl UpsertRow for PersonRow {
+    const TABLE: &'static str = "people";
+    const COLS: &'static [&'static str] = PERSON_COLS;
+    const KEY: &'static [&'static str] = &["person_id"];
+    fn binds(&self, out: &mut Vec<Bind>) {
+        out.extend([
+            t(&self.person_id),
+            t(&self.name),
+            t(&self.citizen_id),
+            ot(&self.gender),
+        ]);
+        out.extend([t(&self.division_code), ot(&self.unit_id)]);
+    }
+}
+
+impl UpsertRow for PostRow {
+    const TABLE: &'static str = "posts";
+    const COLS: &'static [&'static str] = POST_COLS;
+    const KEY: &'static [&'static str] = &["post_id"];
+    fn binds(&self, out: &mut Vec<Bind>) {
+        out.extend([
+            t(&self.post_id),
+            t(&self.unit_id),
+            t(&self.person_id),
+            t(&self.title),
+        ]);
+        out.extend([
+            ot(&self.key_area),
+            Bind::Bool(self.is_head),
+            t(&self.start_date),
+            ot(&self.end_date),
+        ]);
+    }
+}
+
+impl UpsertRow for PersonRelationRow {
+    const TABLE: &'static str = "person_relations";
+    const COLS: &'static [&'static str] = PREL_COLS;
+    const KEY: &'static [&'static str] = PREL_COLS;
+    fn binds(&self, out: &mut Vec<Bind>) {
+        out.extend([
+            t(&self.person_id),
+            t(&self.related_person_id),
+            t(&self.relation),
+        ]);
+    }
+}
+
+impl UpsertRow for OrgRelationRow {
+    const TABLE: &'static str = "org_relations";
+    const COLS: &'static [&'static str] = OREL_COLS;
+    const KEY: &'static [&'static str] = &["person_id", "org_uscc", "org_name", "role"];
+    fn binds(&self, out: &mut Vec<Bind>) {
+        out.extend([
+            t(&self.person_id),
+            t(&self.org_name),
+            t(&self.org_uscc),
+            ot(&self.unit_id),
+            t(&self.role),
+        ]);
+        out.extend([
+            Bind::OptFloat(self.share_pct),
+            ot(&self.start_date),
+            ot(&self.end_date),
+        ]);
+    }
+}
+
 impl Store {
+    /// Upserts rows of one registry table in one transaction.
+    pub async fn upsert<R: UpsertRow>(&self, rows: &[R]) -> Result<usize> {
+        let stmts = upsert_stmts(rows);
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for st in &stmts {
+                bind_all!(sqlx::query(&st.sql), &st.binds).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(rows.len())
+    }
+
     pub async fn upsert_divisions(&self, rows: &[DivisionRow]) -> Result<usize> {
-        bulk_upsert!(self, "divisions", DIVISION_COLS, &["code"], rows, |q, r| q
-            .bind(&r.code)
-            .bind(&r.name)
-            .bind(&r.level)
-            .bind(&r.parent_code)
-            .bind(r.longitude)
-            .bind(r.latitude)
-            .bind(r.builtin))
+        self.upsert(rows).await
     }
 
     pub async fn upsert_units(&self, rows: &[UnitRow]) -> Result<usize> {
-        bulk_upsert!(self, "units", UNIT_COLS, &["unit_id"], rows, |q, r| q
-            .bind(&r.unit_id)
-            .bind(&r.name)
-            .bind(&r.kind)
-            .bind(&r.division_code)
-            .bind(&r.uscc)
-            .bind(&r.parent_unit_id)
-            .bind(&r.address))
+        self.upsert(rows).await
     }
 
     pub async fn upsert_people(&self, rows: &[PersonRow]) -> Result<usize> {
-        bulk_upsert!(self, "people", PERSON_COLS, &["person_id"], rows, |q, r| q
-            .bind(&r.person_id)
-            .bind(&r.name)
-            .bind(&r.citizen_id)
-            .bind(&r.gender)
-            .bind(&r.division_code)
-            .bind(&r.unit_id))
+        self.upsert(rows).await
     }
 
     pub async fn upsert_posts(&self, rows: &[PostRow]) -> Result<usize> {
-        bulk_upsert!(self, "posts", POST_COLS, &["post_id"], rows, |q, r| q
-            .bind(&r.post_id)
-            .bind(&r.unit_id)
-            .bind(&r.person_id)
-            .bind(&r.title)
-            .bind(&r.key_area)
-            .bind(r.is_head)
-            .bind(&r.start_date)
-            .bind(&r.end_date))
+        self.upsert(rows).await
     }
 
     pub async fn upsert_person_relations(&self, rows: &[PersonRelationRow]) -> Result<usize> {
-        bulk_upsert!(
-            self,
-            "person_relations",
-            PREL_COLS,
-            PREL_COLS,
-            rows,
-            |q, r| q
-                .bind(&r.person_id)
-                .bind(&r.related_person_id)
-                .bind(&r.relation)
-        )
+        self.upsert(rows).await
     }
 
     pub async fn upsert_org_relations(&self, rows: &[OrgRelationRow]) -> Result<usize> {
-        bulk_upsert!(
-            self,
-            "org_relations",
-            OREL_COLS,
-            &["person_id", "org_uscc", "org_name", "role"],
-            rows,
-            |q, r| q
-                .bind(&r.person_id)
-                .bind(&r.org_name)
-                .bind(&r.org_uscc)
-                .bind(&r.unit_id)
-                .bind(&r.role)
-                .bind(r.share_pct)
-                .bind(&r.start_date)
-                .bind(&r.end_date)
-        )
+        self.upsert(rows).await
     }
 
     /// All keys of one registry table, for reference checks before an import lands.

@@ -66,3 +66,12 @@ impl PgTestDb {
             .await;
     }
 }
+
+impl crate::Store {
+    /// Runs raw SQL, as an administrator with full database access could: for the adversarial
+    /// tests of the ledger. Not used by the product.
+    pub async fn execute_raw_for_tests(&self, sql: &str) -> crate::Result<()> {
+        crate::on_pool!(self, p => sqlx::raw_sql(sql).execute(p).await.map(|_| ()))?;
+        Ok(())
+    }
+}

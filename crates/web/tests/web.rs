@@ -1133,3 +1133,41 @@ async fn english_switch() {
     );
     s.stop().await;
 }
+
+#[tokio::test]
+async fn the_ledger_checkpoint_is_public() {
+    let s = start(WebConfig::default()).await;
+    let c = client();
+    let url = s.url("/api/v1/public/ledger/checkpoint");
+    // No ledger yet: a JSON 404, still without credentials.
+    assert_eq!(
+        c.get(&url).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    let signer = qinglian_ledger::Signer::from_seed("web.test/ledger/v1", &[7; 32]).unwrap();
+    let (ledger, genesis) =
+        qinglian_store::ledger::Ledger::open(&s.store, signer.clone(), "web.test/ledger/v1")
+            .await
+            .unwrap();
+    assert!(genesis.is_some());
+    let res = c.get(&url).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let note = res.text().await.unwrap();
+    let (cp, _) = qinglian_ledger::Checkpoint::open(&note, &[ledger.verifier().clone()]).unwrap();
+    assert_eq!((cp.origin.as_str(), cp.size), ("web.test/ledger/v1", 1));
+    let doc: serde_json::Value = c
+        .get(s.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(doc["paths"]["/api/v1/public/ledger/checkpoint"].is_object());
+}

@@ -69,7 +69,7 @@ pub async fn run(
     if code != ExitCode::SUCCESS {
         anyhow::bail!("演示数据导入失败 / the demo data did not import");
     }
-    let (store, _) = ensure_store(&ctx.settings).await?;
+    let store = ensure_store(&ctx.settings).await?.store;
     let accounts = create_accounts(&store).await?;
     let totals = store.registry_totals().await?;
     let loaded = started.elapsed().as_secs_f64();

@@ -7,6 +7,7 @@ use crate::registry_load::{self, Known, Rows};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use qinglian_lake::{Catalogue, CommitReport, ImportError, Lake, Prepared, ReadOptions};
+use qinglian_store::ledger::Unit;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -17,6 +18,8 @@ struct DatasetReport {
     #[serde(flatten)]
     commit: CommitReport,
     registry_rows: usize,
+    /// The ledger entry recording this import (none when nothing changed).
+    ledger_index: Option<u64>,
     seconds: f64,
 }
 
@@ -130,7 +133,8 @@ pub async fn run_plan(
     replace: bool,
 ) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let (store, _) = ensure_store(&ctx.settings).await?;
+    let env = ensure_store(&ctx.settings).await?;
+    let (store, ledger) = (env.store, env.ledger);
     let lake = Lake::new(ctx.settings.lake_dir());
     let mut known = Known::load(&store).await?;
     let mut staged: Vec<(Prepared, Vec<Rows>, Instant)> = Vec::new();
@@ -201,17 +205,66 @@ pub async fn run_plan(
     }
     let mut reports = Vec::new();
     for (prepared, rows, t) in staged {
-        // The store first: its transaction is the registry's system of record; the lake's manifest
-        // swap follows. A crash between the two is healed by importing the same file again.
-        let mut registry_rows = 0;
-        for r in &rows {
-            registry_rows += r.upsert(&store).await?;
-        }
+        let dataset = prepared.dataset.clone();
         let lake2 = Lake::new(lake.root());
+        let (prepared, ledger_index) = if prepared.is_noop(&lake) {
+            (prepared, None)
+        } else {
+            // One ledger entry per dataset import, carrying a Merkle root over each file's rows;
+            // the registry rows it upserts are its change, so both commit together. The lake's
+            // manifest swap follows; if that is interrupted, importing the same files again
+            // finds the entry by its request id and completes the lake.
+            let before = lake.snapshot(&dataset)?.hash;
+            let (prepared, files) = tokio::task::spawn_blocking(move || {
+                let files: Vec<serde_json::Value> = prepared
+                    .files
+                    .iter()
+                    .filter(|f| !f.already_imported)
+                    .map(|f| {
+                        serde_json::json!({
+                            "source": f.source,
+                            "content_hash": f.content_hash,
+                            "rows": f.num_rows(),
+                            "rows_root": qinglian_ledger::hash_to_hex(&f.rows_root()),
+                        })
+                    })
+                    .collect();
+                (prepared, files)
+            })
+            .await?;
+            let hashes: Vec<&str> = prepared
+                .files
+                .iter()
+                .map(|f| f.content_hash.as_str())
+                .collect();
+            let req = format!(
+                "import:{dataset}:{before}:{}:{}",
+                prepared.replace,
+                hashes.join(",")
+            );
+            let entry = serde_json::json!({
+                "kind": "import",
+                "dataset": dataset,
+                "replace": prepared.replace,
+                "snapshot_before": before,
+                "files": files,
+                "actor": "cli",
+                "ts": chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+            });
+            let change: Vec<_> = rows.iter().flat_map(|r| r.stmts()).collect();
+            let unit = Unit::new("import", entry)
+                .about("dataset", &dataset)
+                .with_req_id(&req)
+                .with_change(change);
+            let appended = ledger.append(unit).await?;
+            (prepared, Some(appended.index))
+        };
+        let registry_rows = rows.iter().map(|r| r.len()).sum();
         let commit = tokio::task::spawn_blocking(move || lake2.commit(prepared)).await??;
         reports.push(DatasetReport {
             commit,
             registry_rows,
+            ledger_index,
             seconds: t.elapsed().as_secs_f64(),
         });
     }
@@ -235,6 +288,7 @@ pub async fn run_plan(
                     },
                     c.superseded.len().to_string(),
                     c.snapshot[..12].to_owned(),
+                    r.ledger_index.map(|i| format!("#{i}")).unwrap_or_default(),
                     format!("{:.2}s", r.seconds),
                 ]
             })
@@ -247,6 +301,7 @@ pub async fn run_plan(
                 "跳过 skipped",
                 "被替换 superseded",
                 "快照 snapshot",
+                "账本 ledger",
                 "用时 time",
             ],
             &rows,

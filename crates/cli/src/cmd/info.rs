@@ -115,7 +115,7 @@ pub fn datasets(name: Option<&str>, json: bool) -> anyhow::Result<ExitCode> {
 }
 
 pub async fn registry(ctx: &Ctx, a: &RegistryArgs) -> anyhow::Result<ExitCode> {
-    let (store, _) = ensure_store(&ctx.settings).await?;
+    let store = ensure_store(&ctx.settings).await?.store;
     let op = Principal::operator();
     let (headers, rows): (Vec<&str>, Vec<Vec<String>>) = match a.table.as_str() {
         "divisions" => {

@@ -5,6 +5,7 @@ mod demo;
 mod import;
 mod info;
 mod init;
+mod ledger;
 mod serve;
 mod synth;
 mod users;
@@ -29,11 +30,13 @@ pub async fn run(cli: Cli, data_from_flag: bool) -> anyhow::Result<ExitCode> {
         database_url: g.database_url.clone(),
         config: g.config.clone(),
         log: g.log.clone(),
+        ledger_key: g.ledger_key.clone(),
         ..Default::default()
     };
     match &cli.command {
         Command::Import(a) => o.max_errors = a.max_errors,
         Command::ImportDir(a) => o.max_errors = a.max_errors,
+        Command::Init(a) => o.ledger_origin = a.origin.clone(),
         Command::Serve(a) => web_overrides(&mut o, &a.web),
         Command::Demo(a) => web_overrides(&mut o, &a.web),
         _ => {}
@@ -52,6 +55,10 @@ pub async fn run(cli: Cli, data_from_flag: bool) -> anyhow::Result<ExitCode> {
             .await
         }
         Command::Synth(a) => synth::run(&a, json),
+        // Needs nothing but the file and the key: no settings, no store.
+        Command::Ledger(crate::cli::LedgerCmd::VerifyReceipt { file, vkey }) => {
+            ledger::verify_receipt(&file, &vkey, json)
+        }
         Command::Datasets(a) => info::datasets(a.name.as_deref(), json),
         command => {
             let ctx = Ctx {
@@ -60,7 +67,7 @@ pub async fn run(cli: Cli, data_from_flag: bool) -> anyhow::Result<ExitCode> {
                 quiet: false,
             };
             match command {
-                Command::Init => init::run(&ctx).await,
+                Command::Init(_) => init::run(&ctx).await,
                 Command::Config => info::config(&ctx),
                 Command::Import(a) => import::import(&ctx, &a).await,
                 Command::ImportDir(a) => import::import_dir(&ctx, &a.dir, a.replace).await,
@@ -68,6 +75,7 @@ pub async fn run(cli: Cli, data_from_flag: bool) -> anyhow::Result<ExitCode> {
                 Command::Users(c) => users::users(&ctx, c).await,
                 Command::Tokens(c) => users::tokens(&ctx, c).await,
                 Command::Serve(_) => serve::run(&ctx).await,
+                Command::Ledger(c) => ledger::run(&ctx, c).await,
                 Command::Demo(_) | Command::Synth(_) | Command::Datasets(_) => {
                     unreachable!("handled above")
                 }

@@ -29,7 +29,7 @@ pub async fn serve_until_ctrl_c(store: Store, s: &Settings) -> anyhow::Result<()
 }
 
 pub async fn run(ctx: &Ctx) -> anyhow::Result<ExitCode> {
-    let (store, _) = ensure_store(&ctx.settings).await?;
+    let store = ensure_store(&ctx.settings).await?.store;
     serve_until_ctrl_c(store.clone(), &ctx.settings).await?;
     store.close().await;
     Ok(ExitCode::SUCCESS)

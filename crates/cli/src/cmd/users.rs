@@ -9,7 +9,7 @@ use std::io::BufRead;
 use std::process::ExitCode;
 
 pub async fn users(ctx: &Ctx, c: UsersCmd) -> anyhow::Result<ExitCode> {
-    let (store, _) = ensure_store(&ctx.settings).await?;
+    let store = ensure_store(&ctx.settings).await?.store;
     match c {
         UsersCmd::Add(a) => add(ctx, &store, a).await?,
         UsersCmd::List => {
@@ -114,7 +114,7 @@ async fn add(ctx: &Ctx, store: &qinglian_store::Store, a: UserAddArgs) -> anyhow
 }
 
 pub async fn tokens(ctx: &Ctx, c: TokensCmd) -> anyhow::Result<ExitCode> {
-    let (store, _) = ensure_store(&ctx.settings).await?;
+    let store = ensure_store(&ctx.settings).await?.store;
     match c {
         TokensCmd::Create { user, name } => {
             let (id, secret) = store.create_token(&user, &name, now()).await?;

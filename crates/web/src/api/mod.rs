@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`. Every route here sits behind [`crate::auth::require_api_auth`];
 //! handlers stay thin: parse, call the (scoping) store, shape the answer.
 
+pub mod public;
 pub mod registry;
 
 use crate::auth::{Auth, Via};
@@ -24,6 +25,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/openapi.json", get(openapi_json))
         .route("/me", get(me))
+        .route("/public/ledger/checkpoint", get(public::ledger_checkpoint))
         .route("/divisions", get(registry::list_divisions))
         .route("/divisions/{code}", get(registry::get_division))
         .route("/units", get(registry::list_units))

@@ -1,0 +1,184 @@
+//! `ledger`: checkpoints for people to keep, proofs and receipts, and verification.
+//! Exit codes: 0 verified, 1 verification failed, 2 usage or I/O problem.
+
+use super::{Ctx, ensure_store};
+use crate::cli::LedgerCmd;
+use crate::output::print_json;
+use qinglian_ledger::{
+    Receipt, Verifier, hash_to_base64, hash_to_hex, verify_receipt as check_receipt,
+};
+use qinglian_store::ledger::LOG_ID;
+use std::path::Path;
+use std::process::ExitCode;
+
+fn usage(e: impl std::fmt::Display) -> ExitCode {
+    eprintln!("错误 / error: {e}");
+    ExitCode::from(2)
+}
+
+pub async fn run(ctx: &Ctx, c: LedgerCmd) -> anyhow::Result<ExitCode> {
+    let env = ensure_store(&ctx.settings).await?;
+    let store = env.store;
+    let state = store
+        .ledger_state(LOG_ID)
+        .await?
+        .expect("init creates the ledger");
+    let code = match c {
+        LedgerCmd::Checkpoint => {
+            // Exactly the signed note, so it can be saved and handed to a witness as is.
+            print!("{}", state.checkpoint);
+            ExitCode::SUCCESS
+        }
+        LedgerCmd::Proof { index } => match store.ledger_entry(index).await? {
+            None => usage(format!(
+                "没有第 {index} 条（账本共 {} 条）/ no entry {index} (the ledger has {})",
+                state.size, state.size
+            )),
+            Some(e) => {
+                let proof = store.ledger_inclusion_proof(index, state.size).await?;
+                let entry = String::from_utf8_lossy(&e.leaf).into_owned();
+                if ctx.json {
+                    print_json(&serde_json::json!({
+                        "index": index, "size": state.size, "entry": serde_json::from_slice::<serde_json::Value>(&e.leaf)?,
+                        "leaf_hash": hash_to_hex(&e.leaf_hash),
+                        "proof": proof.iter().map(hash_to_base64).collect::<Vec<_>>(), "checkpoint": state.checkpoint,
+                    }));
+                } else {
+                    println!("条目 / entry #{index}: {entry}");
+                    println!("叶哈希 / leaf hash: {}", hash_to_hex(&e.leaf_hash));
+                    println!(
+                        "包含证明（树大小 {}）/ inclusion proof (tree size {}):",
+                        state.size, state.size
+                    );
+                    for h in &proof {
+                        println!("  {}", hash_to_base64(h));
+                    }
+                    println!("检查点 / checkpoint:\n{}", state.checkpoint);
+                }
+                ExitCode::SUCCESS
+            }
+        },
+        LedgerCmd::Receipt { index, out } => match store.ledger_entry(index).await? {
+            None => usage(format!("没有第 {index} 条 / no entry {index}")),
+            Some(e) => {
+                let proof = store.ledger_inclusion_proof(index, state.size).await?;
+                let receipt = Receipt::new(&e.leaf, index, proof, &state.checkpoint).encode();
+                if let Err(err) = std::fs::write(&out, receipt) {
+                    return Ok(usage(format!(
+                        "无法写入 {0} / cannot write {0}: {err}",
+                        out.display()
+                    )));
+                }
+                if !ctx.json {
+                    println!(
+                        "已写出第 {index} 条的凭据 / wrote the receipt of entry {index}: {}",
+                        out.display()
+                    );
+                    println!(
+                        "核验 / verify: qinglian ledger verify-receipt {} --vkey '{}'",
+                        out.display(),
+                        env.ledger.verifier().to_vkey()
+                    );
+                }
+                ExitCode::SUCCESS
+            }
+        },
+        LedgerCmd::Verify { from, vkey } => {
+            let vkey = match vkey {
+                Some(v) => match Verifier::parse(v.trim()) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        return Ok(usage(format!("验证公钥无效 / invalid verifier key: {e}")));
+                    }
+                },
+                None => env.ledger.verifier().clone(),
+            };
+            let kept = match &from {
+                Some(p) => match std::fs::read_to_string(p) {
+                    Ok(t) => Some(t),
+                    Err(e) => {
+                        return Ok(usage(format!(
+                            "无法读取 {0} / cannot read {0}: {e}",
+                            p.display()
+                        )));
+                    }
+                },
+                None => None,
+            };
+            match store.ledger_verify(&vkey, kept.as_deref()).await {
+                Ok(r) => {
+                    if ctx.json {
+                        print_json(&serde_json::json!({"verified": true, "report": r}));
+                    } else {
+                        println!(
+                            "账本核验通过 / ledger verified: {} 条 entries, {} 个节点 nodes, {} 个检查点 checkpoints, root {}",
+                            r.entries_checked, r.nodes_checked, r.checkpoints_checked, r.root
+                        );
+                        if let Some(s) = r.consistent_with {
+                            println!(
+                                "与您保存的大小为 {s} 的检查点一致 / consistent with your checkpoint of size {s}"
+                            );
+                        }
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(f) => {
+                    if ctx.json {
+                        print_json(&serde_json::json!({"verified": false, "failure": f}));
+                    }
+                    eprintln!("账本核验失败 / ledger verification FAILED: {f}");
+                    ExitCode::from(1)
+                }
+            }
+        }
+        LedgerCmd::VerifyReceipt { .. } => unreachable!("handled without a store"),
+    };
+    store.close().await;
+    Ok(code)
+}
+
+pub fn verify_receipt(file: &Path, vkey: &str, json: bool) -> anyhow::Result<ExitCode> {
+    let vkey = match Verifier::parse(vkey.trim()) {
+        Ok(v) => v,
+        Err(e) => return Ok(usage(format!("验证公钥无效 / invalid verifier key: {e}"))),
+    };
+    let text = match std::fs::read_to_string(file) {
+        Ok(t) => t,
+        Err(e) => {
+            return Ok(usage(format!(
+                "无法读取 {0} / cannot read {0}: {e}",
+                file.display()
+            )));
+        }
+    };
+    match check_receipt(&text, &vkey) {
+        Ok(v) => {
+            let entry = String::from_utf8_lossy(&v.entry).into_owned();
+            if json {
+                print_json(&serde_json::json!({
+                    "verified": true, "index": v.index, "size": v.checkpoint.size,
+                    "origin": v.checkpoint.origin, "entry": serde_json::from_str::<serde_json::Value>(&entry).unwrap_or(serde_json::Value::String(entry.clone())),
+                }));
+            } else {
+                println!(
+                    "凭据核验通过 / receipt verified: 第 {} 条，包含于 {} 大小为 {} 的签名检查点 / entry {} is in the signed checkpoint of {} at size {}",
+                    v.index,
+                    v.checkpoint.origin,
+                    v.checkpoint.size,
+                    v.index,
+                    v.checkpoint.origin,
+                    v.checkpoint.size
+                );
+                println!("条目 / entry: {entry}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            if json {
+                print_json(&serde_json::json!({"verified": false, "error": e.to_string()}));
+            }
+            eprintln!("凭据核验失败 / receipt verification FAILED: {e}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}

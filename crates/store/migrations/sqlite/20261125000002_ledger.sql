@@ -1,0 +1,58 @@
+-- The ledger (全过程留痕): an RFC 9162 Merkle log. Keep in step with ../postgres.
+-- Append-only by design; triggers below refuse UPDATE and DELETE as defence in depth (the real
+-- protection is the signed checkpoints held outside the system).
+
+CREATE TABLE ledger_state (
+    log_id     TEXT PRIMARY KEY NOT NULL,
+    origin     TEXT NOT NULL,
+    size       BIGINT NOT NULL,
+    root       BLOB NOT NULL,
+    checkpoint TEXT NOT NULL
+);
+
+CREATE TABLE ledger_entries (
+    idx         BIGINT PRIMARY KEY NOT NULL,
+    leaf        BLOB NOT NULL,
+    leaf_hash   BLOB NOT NULL,
+    req_id      TEXT UNIQUE,
+    kind        TEXT NOT NULL,
+    object_type TEXT,
+    object_id   TEXT,
+    received_at BIGINT NOT NULL
+);
+CREATE INDEX ledger_entries_object ON ledger_entries (object_type, object_id);
+
+-- Every complete subtree hash, keyed by its position in append order (Go sumdb's stored hash
+-- index): appending leaf j writes its hash, then each parent it completes, so ids only grow and
+-- a verifier can stream entries and nodes side by side.
+CREATE TABLE ledger_nodes (
+    sidx BIGINT PRIMARY KEY NOT NULL,
+    hash BLOB NOT NULL
+);
+
+CREATE TABLE ledger_checkpoints (
+    size       BIGINT PRIMARY KEY NOT NULL,
+    root       BLOB NOT NULL,
+    note       TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+
+CREATE TABLE ledger_cosignatures (
+    size    BIGINT NOT NULL,
+    witness TEXT NOT NULL,
+    line    TEXT NOT NULL,
+    PRIMARY KEY (size, witness)
+);
+
+CREATE TRIGGER ledger_entries_no_update BEFORE UPDATE ON ledger_entries
+BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;
+CREATE TRIGGER ledger_entries_no_delete BEFORE DELETE ON ledger_entries
+BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;
+CREATE TRIGGER ledger_nodes_no_update BEFORE UPDATE ON ledger_nodes
+BEGIN SELECT RAISE(ABORT, 'ledger nodes are append-only'); END;
+CREATE TRIGGER ledger_nodes_no_delete BEFORE DELETE ON ledger_nodes
+BEGIN SELECT RAISE(ABORT, 'ledger nodes are append-only'); END;
+CREATE TRIGGER ledger_checkpoints_no_update BEFORE UPDATE ON ledger_checkpoints
+BEGIN SELECT RAISE(ABORT, 'ledger checkpoints are append-only'); END;
+CREATE TRIGGER ledger_checkpoints_no_delete BEFORE DELETE ON ledger_checkpoints
+BEGIN SELECT RAISE(ABORT, 'ledger checkpoints are append-only'); END;

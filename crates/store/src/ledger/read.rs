@@ -1,0 +1,178 @@
+//! Reads of the stored log: state, entries, nodes (for proofs) and checkpoints.
+
+use crate::{Result, Store, StoreError, on_pool};
+use qinglian_ledger::{Hash, NodeId, NodeSource, TreeError, hash_from_slice};
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LedgerState {
+    pub origin: String,
+    pub size: u64,
+    pub root: Hash,
+    /// The latest signed checkpoint (a C2SP signed note).
+    pub checkpoint: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LedgerEntry {
+    pub index: u64,
+    /// The exact leaf bytes (canonical JSON) that were hashed.
+    pub leaf: Vec<u8>,
+    pub leaf_hash: Hash,
+    pub kind: String,
+    pub object_type: Option<String>,
+    pub object_id: Option<String>,
+    pub received_at: i64,
+}
+
+type EntryRow = (
+    i64,
+    Vec<u8>,
+    Vec<u8>,
+    String,
+    Option<String>,
+    Option<String>,
+    i64,
+);
+
+pub(crate) fn hash_of(bytes: &[u8], what: &str) -> Result<Hash> {
+    hash_from_slice(bytes).map_err(|_| {
+        StoreError::Invalid(qinglian_core::Msg::new(
+            "LEDGER_CORRUPT",
+            format!("账本数据损坏：{what} 不是 32 字节的哈希"),
+            format!("ledger data corrupt: {what} is not a 32-byte hash"),
+        ))
+    })
+}
+
+fn entry_from_row(r: EntryRow) -> Result<LedgerEntry> {
+    Ok(LedgerEntry {
+        index: r.0 as u64,
+        leaf_hash: hash_of(&r.2, &format!("entry {} leaf_hash", r.0))?,
+        leaf: r.1,
+        kind: r.3,
+        object_type: r.4,
+        object_id: r.5,
+        received_at: r.6,
+    })
+}
+
+const ENTRY_COLS: &str = "idx, leaf, leaf_hash, kind, object_type, object_id, received_at";
+
+impl Store {
+    pub async fn ledger_state(&self, log_id: &str) -> Result<Option<LedgerState>> {
+        let row: Option<(String, i64, Vec<u8>, String)> = on_pool!(self, p => sqlx::query_as(
+            "SELECT origin, size, root, checkpoint FROM ledger_state WHERE log_id = $1")
+            .bind(log_id).fetch_optional(p).await)?;
+        row.map(|(origin, size, root, checkpoint)| {
+            Ok(LedgerState {
+                origin,
+                size: size as u64,
+                root: hash_of(&root, "state root")?,
+                checkpoint,
+            })
+        })
+        .transpose()
+    }
+
+    pub async fn ledger_entry(&self, index: u64) -> Result<Option<LedgerEntry>> {
+        let sql = format!("SELECT {ENTRY_COLS} FROM ledger_entries WHERE idx = $1");
+        let row: Option<EntryRow> =
+            on_pool!(self, p => sqlx::query_as(&sql).bind(index as i64).fetch_optional(p).await)?;
+        row.map(entry_from_row).transpose()
+    }
+
+    /// Entries `from..to` in index order (for verification, in pages).
+    pub async fn ledger_entries(&self, from: u64, to: u64) -> Result<Vec<LedgerEntry>> {
+        let sql = format!(
+            "SELECT {ENTRY_COLS} FROM ledger_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx"
+        );
+        let rows: Vec<EntryRow> = on_pool!(self, p => sqlx::query_as(&sql).bind(from as i64).bind(to as i64).fetch_all(p).await)?;
+        rows.into_iter().map(entry_from_row).collect()
+    }
+
+    /// The history of one object, oldest first.
+    pub async fn ledger_object_history(
+        &self,
+        object_type: &str,
+        object_id: &str,
+    ) -> Result<Vec<LedgerEntry>> {
+        let sql = format!(
+            "SELECT {ENTRY_COLS} FROM ledger_entries WHERE object_type = $1 AND object_id = $2 ORDER BY idx"
+        );
+        let rows: Vec<EntryRow> = on_pool!(self, p => sqlx::query_as(&sql).bind(object_type).bind(object_id).fetch_all(p).await)?;
+        rows.into_iter().map(entry_from_row).collect()
+    }
+
+    /// Stored node hashes by stored index `from..to`, in order (for verification, in pages).
+    pub async fn ledger_nodes_range(&self, from: u64, to: u64) -> Result<Vec<(u64, Hash)>> {
+        let rows: Vec<(i64, Vec<u8>)> = on_pool!(self, p => sqlx::query_as(
+            "SELECT sidx, hash FROM ledger_nodes WHERE sidx >= $1 AND sidx < $2 ORDER BY sidx")
+            .bind(from as i64).bind(to as i64).fetch_all(p).await)?;
+        rows.into_iter()
+            .map(|(i, h)| Ok((i as u64, hash_of(&h, &format!("node {i}"))?)))
+            .collect()
+    }
+
+    /// Fetches the given complete nodes in one query, as a [`NodeSource`] for proofs.
+    pub async fn ledger_nodes(&self, ids: &[NodeId]) -> Result<PrefetchedNodes> {
+        let mut map = HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let ph: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT sidx, hash FROM ledger_nodes WHERE sidx IN ({})",
+                ph.join(",")
+            );
+            let rows: Vec<(i64, Vec<u8>)> = on_pool!(self, p => {
+                let mut q = sqlx::query_as(&sql);
+                for id in chunk { q = q.bind(id.stored_index() as i64); }
+                q.fetch_all(p).await
+            })?;
+            let by_sidx: HashMap<u64, Vec<u8>> =
+                rows.into_iter().map(|(i, h)| (i as u64, h)).collect();
+            for id in chunk {
+                if let Some(h) = by_sidx.get(&id.stored_index()) {
+                    map.insert(*id, hash_of(h, &format!("node {}/{}", id.level, id.index))?);
+                }
+            }
+        }
+        Ok(PrefetchedNodes(map))
+    }
+
+    /// Inclusion proof of `index` in the tree of `size`, from stored nodes.
+    pub async fn ledger_inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>> {
+        let plan = qinglian_ledger::inclusion_plan(index, size).map_err(tree_err)?;
+        let nodes = self.ledger_nodes(plan.node_ids()).await?;
+        plan.resolve(&nodes).map_err(tree_err)
+    }
+
+    /// Consistency proof between sizes `old` and `new`, from stored nodes.
+    pub async fn ledger_consistency_proof(&self, old: u64, new: u64) -> Result<Vec<Hash>> {
+        let plan = qinglian_ledger::consistency_plan(old, new).map_err(tree_err)?;
+        let nodes = self.ledger_nodes(plan.node_ids()).await?;
+        plan.resolve(&nodes).map_err(tree_err)
+    }
+
+    /// Every stored checkpoint (size, note), oldest first.
+    pub async fn ledger_checkpoints(&self) -> Result<Vec<(u64, String)>> {
+        let rows: Vec<(i64, String)> = on_pool!(self, p => sqlx::query_as("SELECT size, note FROM ledger_checkpoints ORDER BY size").fetch_all(p).await)?;
+        Ok(rows.into_iter().map(|(s, n)| (s as u64, n)).collect())
+    }
+}
+
+pub(crate) fn tree_err(e: TreeError) -> StoreError {
+    StoreError::Invalid(qinglian_core::Msg::new(
+        "LEDGER_TREE",
+        format!("账本树错误：{e}"),
+        format!("ledger tree error: {e}"),
+    ))
+}
+
+/// Nodes fetched ahead of a proof computation.
+pub struct PrefetchedNodes(pub HashMap<NodeId, Hash>);
+
+impl NodeSource for PrefetchedNodes {
+    fn node(&self, id: NodeId) -> std::result::Result<Hash, TreeError> {
+        self.0.node(id)
+    }
+}

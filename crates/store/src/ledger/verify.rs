@@ -1,0 +1,302 @@
+//! Full verification of the stored log: recompute every leaf hash from the stored leaf bytes,
+//! rebuild the tree and compare every stored node, check every stored checkpoint's root and
+//! signature, and check consistency with a checkpoint a user kept from earlier. The first
+//! problem found is reported with exactly where it is.
+
+use super::LOG_ID;
+use crate::Store;
+use qinglian_ledger::{
+    Checkpoint, Entry, Frontier, Hash, Verifier, hash_to_hex, leaf_hash, stored_hash_count,
+};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Entries (and their nodes) read per query.
+const PAGE: u64 = 20_000;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifyReport {
+    pub origin: String,
+    pub size: u64,
+    pub root: String,
+    pub entries_checked: u64,
+    pub nodes_checked: u64,
+    pub checkpoints_checked: u64,
+    /// Size of the user's checkpoint that the log was found consistent with.
+    pub consistent_with: Option<u64>,
+}
+
+/// Why verification failed: a stable code and a bilingual, located explanation.
+#[derive(Debug, Clone, Serialize, thiserror::Error)]
+#[error("[{code}] {zh} / {en}")]
+pub struct VerifyFailure {
+    pub code: &'static str,
+    pub zh: String,
+    pub en: String,
+}
+
+fn fail(code: &'static str, zh: String, en: String) -> VerifyFailure {
+    VerifyFailure { code, zh, en }
+}
+
+impl From<crate::StoreError> for VerifyFailure {
+    fn from(e: crate::StoreError) -> Self {
+        fail(
+            "LEDGER_READ",
+            format!("读取账本失败：{e}"),
+            format!("cannot read the ledger: {e}"),
+        )
+    }
+}
+
+impl Store {
+    /// Verifies the whole log with `vkey` (the trust anchor the caller holds) and, if given, a
+    /// checkpoint note kept from earlier.
+    pub async fn ledger_verify(
+        &self,
+        vkey: &Verifier,
+        kept: Option<&str>,
+    ) -> std::result::Result<VerifyReport, VerifyFailure> {
+        let state = self.ledger_state(LOG_ID).await?.ok_or_else(|| {
+            fail(
+                "LEDGER_EMPTY",
+                "没有账本".into(),
+                "there is no ledger".into(),
+            )
+        })?;
+        let verifiers = std::slice::from_ref(vkey);
+        let (latest, _) = Checkpoint::open(&state.checkpoint, verifiers).map_err(|e| {
+            fail(
+                "LEDGER_BAD_CHECKPOINT",
+                format!("最新检查点无法用所给公钥核验：{e}"),
+                format!("the latest checkpoint does not verify with the given key: {e}"),
+            )
+        })?;
+        if latest.size != state.size || latest.root != state.root || latest.origin != state.origin {
+            return Err(fail(
+                "LEDGER_STATE_MISMATCH",
+                format!(
+                    "记录的状态（大小 {}）与其签名检查点（大小 {}）不一致",
+                    state.size, latest.size
+                ),
+                format!(
+                    "the recorded state (size {}) differs from its signed checkpoint (size {})",
+                    state.size, latest.size
+                ),
+            ));
+        }
+        let kept = kept
+            .map(|note| {
+                Checkpoint::open(note, verifiers)
+                    .map(|(c, _)| c)
+                    .map_err(|e| {
+                        fail(
+                            "LEDGER_BAD_KEPT_CHECKPOINT",
+                            format!("所给的检查点无法核验：{e}"),
+                            format!("the checkpoint you kept does not verify: {e}"),
+                        )
+                    })
+            })
+            .transpose()?;
+        if let Some(k) = &kept {
+            if k.origin != state.origin {
+                return Err(fail(
+                    "LEDGER_ORIGIN",
+                    format!("所给检查点属于“{}”，不是本账本“{}”", k.origin, state.origin),
+                    format!(
+                        "the kept checkpoint is for '{}', not this log '{}'",
+                        k.origin, state.origin
+                    ),
+                ));
+            }
+            if k.size > state.size {
+                return Err(fail(
+                    "LEDGER_ROLLBACK",
+                    format!(
+                        "账本被回退：您保存的检查点大小为 {}，而账本现在只有 {} 条",
+                        k.size, state.size
+                    ),
+                    format!(
+                        "the log was rolled back: your checkpoint has size {}, the log now has {}",
+                        k.size, state.size
+                    ),
+                ));
+            }
+        }
+        // Sizes whose root must be checked: every stored checkpoint, and the kept one.
+        let mut expect: BTreeMap<u64, Vec<(String, Hash)>> = BTreeMap::new();
+        let stored = self.ledger_checkpoints().await?;
+        for (size, note) in &stored {
+            let (cp, _) = Checkpoint::open(note, verifiers).map_err(|e| {
+                fail(
+                    "LEDGER_BAD_CHECKPOINT",
+                    format!("大小为 {size} 的检查点签名无效：{e}"),
+                    format!("the checkpoint at size {size} does not verify: {e}"),
+                )
+            })?;
+            if cp.size != *size || cp.origin != state.origin {
+                return Err(fail(
+                    "LEDGER_BAD_CHECKPOINT",
+                    format!("大小为 {size} 的检查点内容与其记录不符"),
+                    format!("the checkpoint stored at size {size} says otherwise"),
+                ));
+            }
+            expect
+                .entry(*size)
+                .or_default()
+                .push((format!("检查点 {size} / checkpoint {size}"), cp.root));
+        }
+        if let Some(k) = &kept {
+            expect
+                .entry(k.size)
+                .or_default()
+                .push(("您保存的检查点 / your checkpoint".into(), k.root));
+        }
+        let check_root = |size: u64,
+                          root: &Hash,
+                          expect: &BTreeMap<u64, Vec<(String, Hash)>>|
+         -> std::result::Result<(), VerifyFailure> {
+            for (what, want) in expect.get(&size).into_iter().flatten() {
+                if want != root {
+                    let code = if what.contains("your") {
+                        "LEDGER_FORK"
+                    } else {
+                        "LEDGER_ROOT_MISMATCH"
+                    };
+                    return Err(fail(
+                        code,
+                        format!(
+                            "{what}：大小 {size} 时的根 {} 与按存储数据重算的根 {} 不同",
+                            hash_to_hex(want),
+                            hash_to_hex(root)
+                        ),
+                        format!(
+                            "{what}: the root at size {size} is {} but the stored data gives {}",
+                            hash_to_hex(want),
+                            hash_to_hex(root)
+                        ),
+                    ));
+                }
+            }
+            Ok(())
+        };
+        check_root(0, &qinglian_ledger::EMPTY_ROOT, &expect)?;
+        let mut f = Frontier::new();
+        let mut nodes_checked = 0u64;
+        let mut next_node = 0u64;
+        let mut from = 0u64;
+        while from < state.size {
+            let to = (from + PAGE).min(state.size);
+            let entries = self.ledger_entries(from, to).await?;
+            // Nodes created by appending leaves from..to lie in stored ids [count(from), count(to)).
+            let page_nodes = self
+                .ledger_nodes_range(stored_hash_count(from), stored_hash_count(to))
+                .await?;
+            let mut page_pos = 0usize;
+            let mut expected_idx = from;
+            for e in entries {
+                if e.index != expected_idx {
+                    return Err(fail(
+                        "LEDGER_GAP",
+                        format!(
+                            "条目不连续：应为第 {expected_idx} 条，却是第 {} 条（有条目被删除或插入）",
+                            e.index
+                        ),
+                        format!(
+                            "entries are not contiguous: expected index {expected_idx}, found {} (an entry was deleted or inserted)",
+                            e.index
+                        ),
+                    ));
+                }
+                if Entry::from_canonical_bytes(&e.leaf).is_err() {
+                    return Err(fail(
+                        "LEDGER_NOT_CANONICAL",
+                        format!("第 {} 条的内容不是规范 JSON（被改动）", e.index),
+                        format!("entry {} is not canonical JSON (altered)", e.index),
+                    ));
+                }
+                let lh = leaf_hash(&e.leaf);
+                if lh != e.leaf_hash {
+                    return Err(fail(
+                        "LEDGER_LEAF_MISMATCH",
+                        format!("第 {} 条的内容与其存储的哈希不符（内容被改动）", e.index),
+                        format!(
+                            "entry {}: its bytes do not hash to its stored leaf hash (content altered)",
+                            e.index
+                        ),
+                    ));
+                }
+                let mut bad: Option<VerifyFailure> = None;
+                f.append_with(lh, |id, h| {
+                    if bad.is_some() {
+                        return;
+                    }
+                    let sidx = id.stored_index();
+                    match page_nodes.get(page_pos) {
+                        Some((s, stored)) if *s == sidx && stored == h => {}
+                        Some((s, _)) if *s == sidx => {
+                            bad = Some(fail(
+                                "LEDGER_NODE_MISMATCH",
+                                format!("树节点（层 {}，序号 {}）存储的哈希与重算不符（被改动）", id.level, id.index),
+                                format!("tree node (level {}, index {}): stored hash differs from the recomputed one (altered)", id.level, id.index),
+                            ));
+                        }
+                        _ => {
+                            bad = Some(fail(
+                                "LEDGER_NODE_MISSING",
+                                format!("缺少树节点（层 {}，序号 {}）", id.level, id.index),
+                                format!("tree node (level {}, index {}) is missing", id.level, id.index),
+                            ));
+                        }
+                    }
+                    page_pos += 1;
+                    next_node = sidx + 1;
+                });
+                if let Some(b) = bad {
+                    return Err(b);
+                }
+                nodes_checked = next_node;
+                expected_idx += 1;
+                check_root(f.size(), &f.root(), &expect)?;
+            }
+            if expected_idx != to {
+                return Err(fail(
+                    "LEDGER_GAP",
+                    format!(
+                        "缺少第 {expected_idx} 条及之后的条目（账本记录的大小为 {}）",
+                        state.size
+                    ),
+                    format!(
+                        "entries from index {expected_idx} are missing (the recorded size is {})",
+                        state.size
+                    ),
+                ));
+            }
+            from = to;
+        }
+        if f.root() != state.root {
+            return Err(fail(
+                "LEDGER_ROOT_MISMATCH",
+                "按存储数据重算的根与记录的根不同".into(),
+                "the root recomputed from the stored data differs from the recorded root".into(),
+            ));
+        }
+        let extra_entries = self.ledger_entries(state.size, u64::MAX >> 1).await?;
+        if let Some(e) = extra_entries.first() {
+            return Err(fail(
+                "LEDGER_EXTRA",
+                format!("存在超出账本大小的第 {} 条", e.index),
+                format!("entry {} lies beyond the log's size", e.index),
+            ));
+        }
+        Ok(VerifyReport {
+            origin: state.origin,
+            size: state.size,
+            root: hash_to_hex(&state.root),
+            entries_checked: state.size,
+            nodes_checked,
+            checkpoints_checked: stored.len() as u64,
+            consistent_with: kept.map(|k| k.size),
+        })
+    }
+}
