@@ -240,6 +240,8 @@ pub enum LedgerCmd {
         #[arg(long)]
         vkey: Option<String>,
     },
+    /// 轮换签名密钥：旧密钥签署交接声明，交接检查点由新旧密钥共同签名 / rotate the signing key: the old key signs the hand-over, whose checkpoint both keys sign
+    RotateKey,
     /// 离线核验凭据，无需数据库 / verify a receipt offline, no database needed
     VerifyReceipt {
         /// 凭据文件 / receipt file

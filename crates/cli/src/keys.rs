@@ -61,6 +61,67 @@ pub fn load_or_create(path: &Path, origin: &str) -> anyhow::Result<(Signer, bool
     Ok((signer, true))
 }
 
+/// The file a rotation writes the new key to before the log names it.
+fn next_path(key: &Path) -> std::path::PathBuf {
+    key.with_extension("skey.next")
+}
+
+/// Creates the next key (mode 0600) beside the current one; refuses if one is pending.
+pub fn create_next(key: &Path, origin: &str) -> anyhow::Result<Signer> {
+    let next = next_path(key);
+    if next.exists() {
+        bail!(
+            "已有未完成的密钥轮换（{0}）；运行 qinglian init 以完成它 / a key rotation is pending ({0}); run qinglian init to complete it",
+            next.display()
+        );
+    }
+    let signer = Signer::from_seed(origin, &qinglian_store::random_seed())
+        .map_err(|e| anyhow::anyhow!("无法生成新密钥 / cannot make the new key: {e}"))?;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&next)?;
+    f.write_all(signer.to_skey().as_bytes())?;
+    f.write_all(b"\n")?;
+    f.sync_all()?;
+    Ok(signer)
+}
+
+/// Makes the pending next key the current one and keeps the old one aside; returns where.
+pub fn finish_rotation(key: &Path, index: u64) -> anyhow::Result<std::path::PathBuf> {
+    let retired = key.with_extension(format!("skey.retired-{index}"));
+    std::fs::rename(key, &retired)?;
+    std::fs::rename(next_path(key), key)?;
+    let signer = Signer::parse(std::fs::read_to_string(key)?.trim())
+        .map_err(|e| anyhow::anyhow!("新密钥文件无效 / the new key file is malformed: {e}"))?;
+    std::fs::write(
+        key.with_extension("vkey"),
+        format!("{}\n", signer.verifier().to_vkey()),
+    )?;
+    Ok(retired)
+}
+
+/// Completes a rotation interrupted after the log named the new key: if the pending key is the
+/// one the log's last rotation names, it becomes current.
+pub fn complete_pending(key: &Path, last_rotation: Option<(u64, &str)>) -> anyhow::Result<bool> {
+    let next = next_path(key);
+    let Some((index, new_vkey)) = last_rotation else {
+        return Ok(false);
+    };
+    if !next.exists() {
+        return Ok(false);
+    }
+    let pending = Signer::parse(std::fs::read_to_string(&next)?.trim()).map_err(|e| {
+        anyhow::anyhow!("待定密钥文件无效 / the pending key file is malformed: {e}")
+    })?;
+    if pending.verifier().to_vkey() != new_vkey {
+        return Ok(false);
+    }
+    finish_rotation(key, index)?;
+    Ok(true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

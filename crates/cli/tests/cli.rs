@@ -726,3 +726,37 @@ async fn ledger_records_imports_and_verifies_offline() {
         stderr(&o)
     );
 }
+
+#[test]
+fn ledger_key_rotation() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let old = json(q(&data).arg("init"))["ledger_vkey"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let kept = dir.path().join("kept");
+    std::fs::write(&kept, ok(q(&data).args(["ledger", "checkpoint"]))).unwrap();
+    let r = json(q(&data).args(["ledger", "rotate-key"]));
+    assert_eq!(r["old_key"], old);
+    let new = r["new_key"].as_str().unwrap().to_owned();
+    assert_ne!(new, old);
+    assert_eq!(
+        std::fs::read_to_string(data.join("keys/ledger.vkey"))
+            .unwrap()
+            .trim(),
+        new
+    );
+    let retired = r["retired_key_file"].as_str().unwrap();
+    assert!(std::path::Path::new(retired).exists());
+    // the log goes on under the new key, and both keys verify it
+    assert_eq!(json(q(&data).arg("init"))["ledger_vkey"], new);
+    for key in [&old, &new] {
+        let v = json(
+            q(&data)
+                .args(["ledger", "verify", "--vkey", key, "--from"])
+                .arg(&kept),
+        );
+        assert_eq!(v["verified"], true, "{key}");
+    }
+}

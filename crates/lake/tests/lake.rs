@@ -116,7 +116,14 @@ fn append_and_replace_change_the_snapshot() {
         "b.csv",
         "岗位编号,单位编号,人员编号,职务,任职日期\nP9,U9,R9,主任,2024-01-01\n".as_bytes(),
     );
-    import(&lake, "posts", std::slice::from_ref(&a), &ReadOptions::default(), false).unwrap();
+    import(
+        &lake,
+        "posts",
+        std::slice::from_ref(&a),
+        &ReadOptions::default(),
+        false,
+    )
+    .unwrap();
     let s1 = lake.snapshot("posts").unwrap();
     import(
         &lake,

@@ -350,13 +350,14 @@ async fn adversarial(new_store: impl AsyncFn() -> Store, drop_triggers: &[&str])
             .code,
         "LEDGER_ROLLBACK"
     );
-    // Replaced and re-signed with another key: the holder of the real key sees it.
+    // Replaced (genesis included) and re-signed with another key: the holder of the real key
+    // sees that this is not the log it trusts.
     let d = new_store().await;
     let (ld, _) = Ledger::open(&d, signer(9), ORIGIN).await.unwrap();
     ld.append(Unit::new("t", json!({"k": 1}))).await.unwrap();
     assert_eq!(
         d.ledger_verify(&vkey, None).await.unwrap_err().code,
-        "LEDGER_BAD_CHECKPOINT"
+        "LEDGER_KEY_UNKNOWN"
     );
 }
 
@@ -413,4 +414,88 @@ async fn postgres_ledger_verify_catches_tampering() {
     for db in dbs {
         db.drop_db().await;
     }
+}
+
+async fn rotation_suite(store: Store) {
+    let old = signer(1);
+    let new = signer(2);
+    let (ledger, _) = Ledger::open(&store, old.clone(), ORIGIN).await.unwrap();
+    for i in 0..5 {
+        ledger
+            .append(Unit::new("t", json!({"n": i})))
+            .await
+            .unwrap();
+    }
+    let kept = store
+        .ledger_state("main")
+        .await
+        .unwrap()
+        .unwrap()
+        .checkpoint;
+    let r = ledger.rotate_key(new.clone()).await.unwrap();
+    // the hand-over checkpoint carries both signatures
+    Checkpoint::open(&r.checkpoint, &[old.verifier()]).unwrap();
+    Checkpoint::open(&r.checkpoint, &[new.verifier()]).unwrap();
+    let entry: serde_json::Value =
+        serde_json::from_slice(&store.ledger_entry(r.index).await.unwrap().unwrap().leaf).unwrap();
+    assert_eq!(entry["kind"], "key_rotation");
+    assert_eq!(entry["new_key"], new.verifier().to_vkey());
+    assert_eq!(ledger.verifier(), new.verifier());
+    let after = ledger
+        .append(Unit::new("t", json!({"after": 1})))
+        .await
+        .unwrap();
+    Checkpoint::open(&after.checkpoint, &[new.verifier()]).unwrap();
+    assert!(
+        Checkpoint::open(&after.checkpoint, &[old.verifier()]).is_err(),
+        "the old key signs no more"
+    );
+    // either end of the chain verifies the whole log and the checkpoint kept under the old key
+    for anchor in [old.verifier(), new.verifier()] {
+        let rep = store.ledger_verify(&anchor, Some(&kept)).await.unwrap();
+        assert_eq!(rep.consistent_with, Some(6));
+    }
+    assert_eq!(
+        store
+            .ledger_verify(&signer(3).verifier(), None)
+            .await
+            .unwrap_err()
+            .code,
+        "LEDGER_KEY_UNKNOWN"
+    );
+    assert_eq!(
+        Ledger::open(&store, old, ORIGIN)
+            .await
+            .err()
+            .unwrap()
+            .code(),
+        "LEDGER_KEY_ROTATED"
+    );
+    let (reopened, _) = Ledger::open(&store, new, ORIGIN).await.unwrap();
+    reopened
+        .append(Unit::new("t", json!({"reopened": 1})))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn sqlite_key_rotation() {
+    let dir = tempfile::tempdir().unwrap();
+    rotation_suite(
+        Store::open(&format!("sqlite://{}", dir.path().join("r.db").display()))
+            .await
+            .unwrap(),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn postgres_key_rotation() {
+    let Some(db) = qinglian_store::testing::PgTestDb::create().await else {
+        return;
+    };
+    let store = Store::open(&db.url).await.unwrap();
+    rotation_suite(store.clone()).await;
+    store.close().await;
+    db.drop_db().await;
 }

@@ -1159,7 +1159,7 @@ async fn the_ledger_checkpoint_is_public() {
             .starts_with("text/plain")
     );
     let note = res.text().await.unwrap();
-    let (cp, _) = qinglian_ledger::Checkpoint::open(&note, &[ledger.verifier().clone()]).unwrap();
+    let (cp, _) = qinglian_ledger::Checkpoint::open(&note, &[ledger.verifier()]).unwrap();
     assert_eq!((cp.origin.as_str(), cp.size), ("web.test/ledger/v1", 1));
     let doc: serde_json::Value = c
         .get(s.url("/api/v1/openapi.json"))

@@ -60,6 +60,11 @@ pub async fn ensure_store(s: &Settings) -> anyhow::Result<Env> {
         Some(state) => state.origin,
         None => s.ledger_origin.clone(),
     };
+    let rotations = store.ledger_key_rotations().await?;
+    crate::keys::complete_pending(
+        &s.ledger_key,
+        rotations.last().map(|r| (r.index, r.new_key.as_str())),
+    )?;
     let (signer, key_created) = crate::keys::load_or_create(&s.ledger_key, &origin)?;
     let (ledger, genesis) = Ledger::open(&store, signer, &origin).await?;
     let report = InitReport {

@@ -91,7 +91,7 @@ pub async fn run(ctx: &Ctx, c: LedgerCmd) -> anyhow::Result<ExitCode> {
                         return Ok(usage(format!("验证公钥无效 / invalid verifier key: {e}")));
                     }
                 },
-                None => env.ledger.verifier().clone(),
+                None => env.ledger.verifier(),
             };
             let kept = match &from {
                 Some(p) => match std::fs::read_to_string(p) {
@@ -130,6 +130,35 @@ pub async fn run(ctx: &Ctx, c: LedgerCmd) -> anyhow::Result<ExitCode> {
                     ExitCode::from(1)
                 }
             }
+        }
+        LedgerCmd::RotateKey => {
+            let key = &ctx.settings.ledger_key;
+            let old_vkey = env.ledger.verifier().to_vkey();
+            // The new key is on disk before the log names it, so a crash cannot lose it.
+            let next = crate::keys::create_next(key, &state.origin)?;
+            let a = env.ledger.rotate_key(next.clone()).await?;
+            let retired = crate::keys::finish_rotation(key, a.index)?;
+            if ctx.json {
+                print_json(
+                    &serde_json::json!({"index": a.index, "old_key": old_vkey, "new_key": next.verifier().to_vkey(), "retired_key_file": retired}),
+                );
+            } else {
+                println!(
+                    "密钥已轮换，见第 {} 条 / key rotated at entry {}",
+                    a.index, a.index
+                );
+                println!("旧公钥 / old key: {old_vkey}");
+                println!(
+                    "新公钥（请分发给核验方）/ new key (give it to verifiers): {}",
+                    next.verifier().to_vkey()
+                );
+                println!(
+                    "旧私钥已移至 {}：请离线封存或销毁 / the old private key was moved to {}: archive it offline or destroy it",
+                    retired.display(),
+                    retired.display()
+                );
+            }
+            ExitCode::SUCCESS
         }
         LedgerCmd::VerifyReceipt { .. } => unreachable!("handled without a store"),
     };

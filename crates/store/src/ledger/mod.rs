@@ -12,9 +12,9 @@ mod verify;
 mod writer;
 
 pub use change::{Bind, Stmt};
-pub use read::{LedgerEntry, LedgerState};
+pub use read::{KeyRotation, LedgerEntry, LedgerState};
 pub use verify::{VerifyFailure, VerifyReport};
-pub use writer::{Appended, Ledger};
+pub use writer::{Appended, Ledger, rotation_statement};
 
 use serde_json::Value;
 

@@ -176,3 +176,43 @@ impl NodeSource for PrefetchedNodes {
         self.0.node(id)
     }
 }
+
+/// One hand-over of the log to a new key, as recorded by its `key_rotation` entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyRotation {
+    pub index: u64,
+    pub old_key: String,
+    pub new_key: String,
+    /// The old key's signed note naming the new key.
+    pub endorsement: String,
+}
+
+impl Store {
+    /// The public key recorded in the genesis entry.
+    pub async fn ledger_genesis_key(&self) -> Result<Option<String>> {
+        let Some(e) = self.ledger_entry(0).await? else {
+            return Ok(None);
+        };
+        let v: serde_json::Value = serde_json::from_slice(&e.leaf).unwrap_or_default();
+        Ok(v["public_key"].as_str().map(str::to_owned))
+    }
+
+    /// Every key rotation, oldest first.
+    pub async fn ledger_key_rotations(&self) -> Result<Vec<KeyRotation>> {
+        let rows: Vec<(i64, Vec<u8>)> = on_pool!(self, p => sqlx::query_as(
+            "SELECT idx, leaf FROM ledger_entries WHERE kind = 'key_rotation' ORDER BY idx").fetch_all(p).await)?;
+        Ok(rows
+            .into_iter()
+            .map(|(idx, leaf)| {
+                let v: serde_json::Value = serde_json::from_slice(&leaf).unwrap_or_default();
+                let s = |k: &str| v[k].as_str().unwrap_or_default().to_owned();
+                KeyRotation {
+                    index: idx as u64,
+                    old_key: s("old_key"),
+                    new_key: s("new_key"),
+                    endorsement: s("endorsement"),
+                }
+            })
+            .collect())
+    }
+}

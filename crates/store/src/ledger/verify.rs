@@ -5,6 +5,7 @@
 
 use super::LOG_ID;
 use crate::Store;
+use qinglian_ledger::note::parse_note;
 use qinglian_ledger::{
     Checkpoint, Entry, Frontier, Hash, Verifier, hash_to_hex, leaf_hash, stored_hash_count,
 };
@@ -50,6 +51,67 @@ impl From<crate::StoreError> for VerifyFailure {
 }
 
 impl Store {
+    /// The log's keys with the first size each signs: the genesis key, then each rotation's new
+    /// key, every hand-over checked against the previous key's signed statement. The caller's
+    /// key must be the genesis key (then the whole chain follows from it) or the current key.
+    async fn key_chain(
+        &self,
+        origin: &str,
+        anchor: &Verifier,
+    ) -> std::result::Result<Vec<(u64, Verifier)>, VerifyFailure> {
+        let bad_key = |what: &str, e: String| {
+            fail(
+                "LEDGER_KEY_CHAIN",
+                format!("{what}无效：{e}"),
+                format!("{what} is invalid: {e}"),
+            )
+        };
+        let genesis = self.ledger_genesis_key().await?.ok_or_else(|| {
+            fail(
+                "LEDGER_NO_GENESIS",
+                "缺少创世条目".into(),
+                "the genesis entry is missing".into(),
+            )
+        })?;
+        let mut keys = vec![(
+            0u64,
+            Verifier::parse(&genesis)
+                .map_err(|e| bad_key("创世公钥 / genesis key ", e.to_string()))?,
+        )];
+        for r in self.ledger_key_rotations().await? {
+            let current = &keys.last().expect("genesis").1;
+            let statement =
+                super::writer::rotation_statement(origin, &current.to_vkey(), &r.new_key);
+            let endorsed = r.old_key == current.to_vkey()
+                && qinglian_ledger::open_note(&r.endorsement, std::slice::from_ref(current))
+                    .is_ok_and(|n| n.text == statement);
+            if !endorsed {
+                return Err(fail(
+                    "LEDGER_KEY_CHAIN",
+                    format!("第 {} 条的密钥轮换没有旧密钥的有效签名声明", r.index),
+                    format!(
+                        "the key rotation at entry {} is not endorsed by the previous key",
+                        r.index
+                    ),
+                ));
+            }
+            keys.push((
+                r.index + 1,
+                Verifier::parse(&r.new_key)
+                    .map_err(|e| bad_key("新公钥 / new key ", e.to_string()))?,
+            ));
+        }
+        let given = anchor.to_vkey();
+        if given != genesis && given != keys.last().expect("genesis").1.to_vkey() {
+            return Err(fail(
+                "LEDGER_KEY_UNKNOWN",
+                "所给公钥既不是本账本的创世公钥，也不是当前公钥".into(),
+                "the given key is neither this log's genesis key nor its current key".into(),
+            ));
+        }
+        Ok(keys)
+    }
+
     /// Verifies the whole log with `vkey` (the trust anchor the caller holds) and, if given, a
     /// checkpoint note kept from earlier.
     pub async fn ledger_verify(
@@ -64,14 +126,25 @@ impl Store {
                 "there is no ledger".into(),
             )
         })?;
-        let verifiers = std::slice::from_ref(vkey);
-        let (latest, _) = Checkpoint::open(&state.checkpoint, verifiers).map_err(|e| {
-            fail(
-                "LEDGER_BAD_CHECKPOINT",
-                format!("最新检查点无法用所给公钥核验：{e}"),
-                format!("the latest checkpoint does not verify with the given key: {e}"),
-            )
-        })?;
+        let keys = self.key_chain(&state.origin, vkey).await?;
+        let key_at = |size: u64| -> &Verifier {
+            &keys
+                .iter()
+                .rev()
+                .find(|(from, _)| *from <= size)
+                .expect("the genesis key covers size 0")
+                .1
+        };
+        let (latest, _) =
+            Checkpoint::open(&state.checkpoint, std::slice::from_ref(key_at(state.size))).map_err(
+                |e| {
+                    fail(
+                        "LEDGER_BAD_CHECKPOINT",
+                        format!("最新检查点无法用所给公钥核验：{e}"),
+                        format!("the latest checkpoint does not verify with the given key: {e}"),
+                    )
+                },
+            )?;
         if latest.size != state.size || latest.root != state.root || latest.origin != state.origin {
             return Err(fail(
                 "LEDGER_STATE_MISMATCH",
@@ -87,7 +160,11 @@ impl Store {
         }
         let kept = kept
             .map(|note| {
-                Checkpoint::open(note, verifiers)
+                let size = parse_note(note)
+                    .ok()
+                    .and_then(|n| Checkpoint::parse(&n.text).ok())
+                    .map_or(0, |c| c.size);
+                Checkpoint::open(note, std::slice::from_ref(key_at(size)))
                     .map(|(c, _)| c)
                     .map_err(|e| {
                         fail(
@@ -127,13 +204,14 @@ impl Store {
         let mut expect: BTreeMap<u64, Vec<(String, Hash)>> = BTreeMap::new();
         let stored = self.ledger_checkpoints().await?;
         for (size, note) in &stored {
-            let (cp, _) = Checkpoint::open(note, verifiers).map_err(|e| {
-                fail(
-                    "LEDGER_BAD_CHECKPOINT",
-                    format!("大小为 {size} 的检查点签名无效：{e}"),
-                    format!("the checkpoint at size {size} does not verify: {e}"),
-                )
-            })?;
+            let (cp, _) =
+                Checkpoint::open(note, std::slice::from_ref(key_at(*size))).map_err(|e| {
+                    fail(
+                        "LEDGER_BAD_CHECKPOINT",
+                        format!("大小为 {size} 的检查点签名无效：{e}"),
+                        format!("the checkpoint at size {size} does not verify: {e}"),
+                    )
+                })?;
             if cp.size != *size || cp.origin != state.origin {
                 return Err(fail(
                     "LEDGER_BAD_CHECKPOINT",

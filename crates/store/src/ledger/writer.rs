@@ -37,7 +37,15 @@ pub struct Appended {
 
 struct Job {
     unit: Unit,
+    /// A key rotation: the entry is made by the writer (it holds the old key), committed alone,
+    /// and its checkpoint is signed by both keys.
+    rotate_to: Option<Signer>,
     reply: oneshot::Sender<Result<Appended>>,
+}
+
+/// The text the old key signs to hand the log over to the new one.
+pub fn rotation_statement(origin: &str, old_vkey: &str, new_vkey: &str) -> String {
+    format!("qinglian ledger key rotation\norigin {origin}\nold {old_vkey}\nnew {new_vkey}\n")
 }
 
 /// Handle to a log's writer. Cheap to clone; all clones feed the same writer.
@@ -45,7 +53,7 @@ struct Job {
 pub struct Ledger {
     tx: mpsc::Sender<Job>,
     origin: String,
-    verifier: Verifier,
+    verifier: std::sync::Arc<std::sync::RwLock<Verifier>>,
 }
 
 fn msg(code: &'static str, zh: String, en: String) -> StoreError {
@@ -122,6 +130,23 @@ impl Ledger {
                 format!("the log's origin is '{}', not '{origin}'", state.origin),
             ));
         }
+        // After a rotation the old key must not sign again, even though it co-signed the
+        // hand-over checkpoint.
+        if let Some(last) = store.ledger_key_rotations().await?.last()
+            && last.new_key != verifier.to_vkey()
+        {
+            return Err(msg(
+                "LEDGER_KEY_ROTATED",
+                format!(
+                    "账本密钥已于第 {} 条轮换为 {}，请使用新密钥",
+                    last.index, last.new_key
+                ),
+                format!(
+                    "the log's key was rotated at entry {} to {}; use the new key",
+                    last.index, last.new_key
+                ),
+            ));
+        }
         if Checkpoint::open(&state.checkpoint, std::slice::from_ref(&verifier)).is_err() {
             return Err(msg(
                 "LEDGER_KEY",
@@ -134,7 +159,7 @@ impl Ledger {
         let ledger = Ledger {
             tx,
             origin: origin.to_owned(),
-            verifier: verifier.clone(),
+            verifier: std::sync::Arc::new(std::sync::RwLock::new(verifier.clone())),
         };
         tokio::spawn(run(store.clone(), frontier, signer, origin.to_owned(), rx));
         let genesis = if state.size == 0 {
@@ -155,12 +180,28 @@ impl Ledger {
         &self.origin
     }
 
-    pub fn verifier(&self) -> &Verifier {
-        &self.verifier
+    /// The key that signs the log's checkpoints now.
+    pub fn verifier(&self) -> Verifier {
+        self.verifier.read().expect("not poisoned").clone()
     }
 
     /// Submits a unit and waits until it is durable and signed.
     pub async fn append(&self, unit: Unit) -> Result<Appended> {
+        self.submit(unit, None).await
+    }
+
+    /// Hands the log to a new key: appends a `key_rotation` entry carrying the old key's signed
+    /// statement that names the new key, in a checkpoint signed by both; later checkpoints are
+    /// signed by the new key only.
+    pub async fn rotate_key(&self, new: Signer) -> Result<Appended> {
+        let new_vkey = new.verifier();
+        let placeholder = Unit::new("key_rotation", serde_json::json!({}));
+        let a = self.submit(placeholder, Some(new)).await?;
+        *self.verifier.write().expect("not poisoned") = new_vkey;
+        Ok(a)
+    }
+
+    async fn submit(&self, unit: Unit, rotate_to: Option<Signer>) -> Result<Appended> {
         let (reply, rx) = oneshot::channel();
         let stopped = || {
             msg(
@@ -170,7 +211,11 @@ impl Ledger {
             )
         };
         self.tx
-            .send(Job { unit, reply })
+            .send(Job {
+                unit,
+                rotate_to,
+                reply,
+            })
             .await
             .map_err(|_| stopped())?;
         rx.await.map_err(|_| stopped())?
@@ -180,20 +225,75 @@ impl Ledger {
 async fn run(
     store: Store,
     mut frontier: Frontier,
-    signer: Signer,
+    mut signer: Signer,
     origin: String,
     mut rx: mpsc::Receiver<Job>,
 ) {
-    while let Some(first) = rx.recv().await {
+    let mut held: Option<Job> = None;
+    loop {
+        let first = match held.take() {
+            Some(j) => j,
+            None => match rx.recv().await {
+                Some(j) => j,
+                None => return,
+            },
+        };
         let mut jobs = vec![first];
+        // A rotation is committed alone, so exactly one checkpoint carries both signatures.
+        if let Some(new) = jobs[0].rotate_to.clone() {
+            let old = signer.verifier().to_vkey();
+            let new_vkey = new.verifier().to_vkey();
+            let statement = rotation_statement(&origin, &old, &new_vkey);
+            match qinglian_ledger::sign_note(&statement, &[&signer]) {
+                Ok(endorsement) => {
+                    jobs[0].unit.entry = serde_json::json!({
+                        "kind": "key_rotation",
+                        "origin": origin,
+                        "old_key": old,
+                        "new_key": new_vkey,
+                        "endorsement": endorsement,
+                        "ts": chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+                    });
+                }
+                Err(e) => {
+                    let job = jobs.pop().expect("one job");
+                    let _ = job.reply.send(Err(msg(
+                        "LEDGER_KEY",
+                        format!("无法签署密钥轮换声明：{e}"),
+                        format!("cannot sign the rotation statement: {e}"),
+                    )));
+                    continue;
+                }
+            }
+            let units: Vec<&Unit> = jobs.iter().map(|j| &j.unit).collect();
+            let outcome = commit(&store, &mut frontier, &[&signer, &new], &origin, &units).await;
+            let job = jobs.pop().expect("one job");
+            match outcome {
+                Ok(mut outs) => {
+                    let out = outs.pop().expect("one outcome");
+                    if out.is_ok() {
+                        signer = new;
+                    }
+                    let _ = job.reply.send(out);
+                }
+                Err(e) => {
+                    let _ = job.reply.send(Err(e));
+                }
+            }
+            continue;
+        }
         while jobs.len() < MAX_BATCH {
             match rx.try_recv() {
+                Ok(j) if j.rotate_to.is_some() => {
+                    held = Some(j);
+                    break;
+                }
                 Ok(j) => jobs.push(j),
                 Err(_) => break,
             }
         }
         let units: Vec<&Unit> = jobs.iter().map(|j| &j.unit).collect();
-        match commit(&store, &mut frontier, &signer, &origin, &units).await {
+        match commit(&store, &mut frontier, &[&signer], &origin, &units).await {
             Ok(outcomes) => {
                 for (job, out) in jobs.into_iter().zip(outcomes) {
                     let _ = job.reply.send(out);
@@ -250,7 +350,7 @@ struct Accepted<'u> {
 async fn commit(
     store: &Store,
     frontier: &mut Frontier,
-    signer: &Signer,
+    signers: &[&Signer],
     origin: &str,
     units: &[&Unit],
 ) -> Result<Vec<Result<Appended>>> {
@@ -346,7 +446,7 @@ async fn commit(
         }
         if f.size() != old_size {
             note = Checkpoint::new(origin, f.size(), batch.root)
-                .and_then(|c| c.sign(&[signer]))
+                .and_then(|c| c.sign(signers))
                 .map_err(|e| msg("LEDGER_CHECKPOINT", format!("无法签署检查点：{e}"), format!("cannot sign a checkpoint: {e}")))?;
             sqlx::query("INSERT INTO ledger_checkpoints (size, root, note, created_at) VALUES ($1, $2, $3, $4)")
                 .bind(f.size() as i64).bind(batch.root.to_vec()).bind(&note).bind(now)
