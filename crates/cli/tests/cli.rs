@@ -445,6 +445,23 @@ async fn users_and_tokens() {
             .unwrap()
             .is_none()
     );
+    // every one of those changes is a ledger entry about the user; the token secret never is
+    let history = store.ledger_object_history("user", "li").await.unwrap();
+    let kinds: Vec<&str> = history.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "user_created",
+            "token_created",
+            "token_revoked",
+            "user_disabled"
+        ]
+    );
+    assert!(
+        history
+            .iter()
+            .all(|e| !String::from_utf8_lossy(&e.leaf).contains(&secret))
+    );
     store.close().await;
 }
 

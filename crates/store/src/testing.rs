@@ -75,3 +75,14 @@ impl crate::Store {
         Ok(())
     }
 }
+
+/// A ledger for tests, under a fixed test key (state changes such as creating users go through
+/// the ledger, so tests need one). Opening it again on the same store resumes the same log.
+pub async fn test_ledger(store: &crate::Store) -> crate::ledger::Ledger {
+    let origin = "test.invalid/ledger/v1";
+    let signer = qinglian_ledger::Signer::from_seed(origin, &[42; 32]).expect("valid test key");
+    crate::ledger::Ledger::open(store, signer, origin)
+        .await
+        .expect("test ledger opens")
+        .0
+}

@@ -1,6 +1,7 @@
 //! Users, their jurisdictions, browser sessions and API tokens.
 
 use crate::auth::{dummy_hash, hash_password, random_secret, secret_hash, verify_password};
+use crate::ledger::{Bind, Ledger, Stmt, Unit};
 use crate::scope::{Principal, Scope};
 use crate::{Result, Store, StoreError, on_pool};
 use qinglian_core::{DivisionCode, Msg, Role};
@@ -55,6 +56,18 @@ struct TokenRow {
 
 const USER_COLS: &str = "id, username, display_name, password_hash, role, disabled, created_at";
 
+fn t(v: &str) -> Bind {
+    Bind::Text(v.to_owned())
+}
+
+/// RFC 3339 UTC with milliseconds, as ledger entries carry time.
+fn ts(unix: i64) -> String {
+    chrono::DateTime::from_timestamp(unix, 0)
+        .unwrap_or_default()
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
+}
+
 fn bad(code: &'static str, zh: String, en: String) -> StoreError {
     StoreError::Invalid(Msg::new(code, zh, en))
 }
@@ -62,7 +75,8 @@ fn bad(code: &'static str, zh: String, en: String) -> StoreError {
 impl Store {
     /// Creates a user with its jurisdiction. A unit user needs units; every other role needs
     /// divisions, so nobody is created with an empty (or unlimited) view by accident.
-    pub async fn create_user(&self, u: &NewUser, now: i64) -> Result<User> {
+    /// The creation is a ledger entry committed with the rows it writes.
+    pub async fn create_user(&self, ledger: &Ledger, u: &NewUser, now: i64) -> Result<User> {
         let name = u.username.trim();
         if name.is_empty()
             || name.len() > 64
@@ -105,26 +119,46 @@ impl Store {
             ));
         }
         let hash = hash_password(&u.password);
-        let sql = format!(
-            "INSERT INTO users (username, display_name, password_hash, role, disabled, created_at) VALUES ($1, $2, $3, $4, FALSE, $5) RETURNING {USER_COLS}"
-        );
-        let user = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let user: User = sqlx::query_as(&sql)
-                .bind(name).bind(&u.display_name).bind(&hash).bind(u.role.as_str()).bind(now)
-                .fetch_one(&mut *tx).await?;
-            for d in &u.divisions {
-                sqlx::query("INSERT INTO user_divisions (user_id, division_code) VALUES ($1, $2)")
-                    .bind(user.id).bind(d.as_str()).execute(&mut *tx).await?;
-            }
-            for unit in &u.units {
-                sqlx::query("INSERT INTO user_units (user_id, unit_id) VALUES ($1, $2)")
-                    .bind(user.id).bind(unit).execute(&mut *tx).await?;
-            }
-            tx.commit().await?;
-            user
+        let mut change = vec![Stmt::new(
+            "INSERT INTO users (username, display_name, password_hash, role, disabled, created_at) VALUES ($1, $2, $3, $4, FALSE, $5)",
+            vec![
+                t(name),
+                t(&u.display_name),
+                t(&hash),
+                t(u.role.as_str()),
+                Bind::Int(now),
+            ],
+        )];
+        for d in &u.divisions {
+            change.push(Stmt::new(
+                "INSERT INTO user_divisions (user_id, division_code) SELECT id, $2 FROM users WHERE username = $1",
+                vec![t(name), t(d.as_str())],
+            ));
+        }
+        for unit in &u.units {
+            change.push(Stmt::new(
+                "INSERT INTO user_units (user_id, unit_id) SELECT id, $2 FROM users WHERE username = $1",
+                vec![t(name), t(unit)],
+            ));
+        }
+        let entry = serde_json::json!({
+            "kind": "user_created",
+            "username": name,
+            "role": u.role.as_str(),
+            "jurisdictions": u.divisions.iter().map(DivisionCode::as_str).collect::<Vec<_>>(),
+            "units": u.units,
+            "ts": ts(now),
         });
-        Ok(user)
+        ledger
+            .append(
+                Unit::new("user_created", entry)
+                    .about("user", name)
+                    .with_change(change),
+            )
+            .await?;
+        self.find_user(name)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("用户 / user {name}")))
     }
 
     pub async fn find_user(&self, username: &str) -> Result<Option<User>> {
@@ -143,22 +177,44 @@ impl Store {
         Ok(out)
     }
 
-    pub async fn set_user_disabled(&self, username: &str, disabled: bool) -> Result<()> {
-        let n = on_pool!(self, p => {
-            let mut tx = p.begin().await?;
-            let r = sqlx::query("UPDATE users SET disabled = $1 WHERE username = $2")
-                .bind(disabled).bind(username).execute(&mut *tx).await?.rows_affected();
-            if disabled {
-                // A disabled user's sessions end at once; its tokens stop working through the join.
-                sqlx::query("DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE username = $1)")
-                    .bind(username).execute(&mut *tx).await?;
-            }
-            tx.commit().await?;
-            r
-        });
-        if n == 0 {
+    /// Disables or enables a user, as a ledger entry. Disabling ends the user's sessions at
+    /// once; its tokens stop working through the join on `disabled`.
+    pub async fn set_user_disabled(
+        &self,
+        ledger: &Ledger,
+        username: &str,
+        disabled: bool,
+        now: i64,
+    ) -> Result<()> {
+        if self.find_user(username).await?.is_none() {
             return Err(StoreError::NotFound(format!("用户 / user {username}")));
         }
+        let mut change = vec![
+            Stmt::new(
+                "UPDATE users SET disabled = $1 WHERE username = $2",
+                vec![Bind::Bool(disabled), t(username)],
+            )
+            .expecting(1),
+        ];
+        if disabled {
+            change.push(Stmt::new(
+                "DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE username = $1)",
+                vec![t(username)],
+            ));
+        }
+        let kind = if disabled {
+            "user_disabled"
+        } else {
+            "user_enabled"
+        };
+        let entry = serde_json::json!({"kind": kind, "username": username, "ts": ts(now)});
+        ledger
+            .append(
+                Unit::new(kind, entry)
+                    .about("user", username)
+                    .with_change(change),
+            )
+            .await?;
         Ok(())
     }
 
@@ -283,32 +339,63 @@ impl Store {
 
     // ---- API tokens ---------------------------------------------------------------------
 
-    /// Creates an API token for a user. The secret is returned once and stored only hashed.
+    /// Creates an API token for a user, as a ledger entry (which records the token's hash, never
+    /// the secret). The secret is returned once and stored only hashed.
     pub async fn create_token(
         &self,
+        ledger: &Ledger,
         username: &str,
         name: &str,
         now: i64,
     ) -> Result<(i64, String)> {
-        let user = self
-            .find_user(username)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("用户 / user {username}")))?;
+        if self.find_user(username).await?.is_none() {
+            return Err(StoreError::NotFound(format!("用户 / user {username}")));
+        }
         let secret = format!("qlt_{}", random_secret());
         let prefix: String = secret.chars().take(10).collect();
-        let id: i64 = on_pool!(self, p => sqlx::query_scalar(
-            "INSERT INTO api_tokens (user_id, name, token_hash, prefix, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
-            .bind(user.id).bind(name).bind(secret_hash(&secret)).bind(&prefix).bind(now)
-            .fetch_one(p).await)?;
+        let hash = secret_hash(&secret);
+        let change = vec![
+            Stmt::new(
+                "INSERT INTO api_tokens (user_id, name, token_hash, prefix, created_at) SELECT id, $2, $3, $4, $5 FROM users WHERE username = $1",
+                vec![t(username), t(name), t(&hash), t(&prefix), Bind::Int(now)],
+            )
+            .expecting(1),
+        ];
+        let entry = serde_json::json!({"kind": "token_created", "username": username, "name": name, "token_sha256": hash, "ts": ts(now)});
+        ledger
+            .append(
+                Unit::new("token_created", entry)
+                    .about("user", username)
+                    .with_change(change),
+            )
+            .await?;
+        let id: i64 = on_pool!(self, p => sqlx::query_scalar("SELECT id FROM api_tokens WHERE token_hash = $1").bind(&hash).fetch_one(p).await)?;
         Ok((id, secret))
     }
 
-    pub async fn revoke_token(&self, id: i64, now: i64) -> Result<()> {
-        let n = on_pool!(self, p => sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
-            .bind(now).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
-        if n == 0 {
+    /// Revokes a token, as a ledger entry.
+    pub async fn revoke_token(&self, ledger: &Ledger, id: i64, now: i64) -> Result<()> {
+        let live: Option<String> = on_pool!(self, p => sqlx::query_scalar(
+            "SELECT u.username FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.id = $1 AND t.revoked_at IS NULL")
+            .bind(id).fetch_optional(p).await)?;
+        let Some(username) = live else {
             return Err(StoreError::NotFound(format!("令牌 / token {id}")));
-        }
+        };
+        let change = vec![
+            Stmt::new(
+                "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+                vec![Bind::Int(now), Bind::Int(id)],
+            )
+            .expecting(1),
+        ];
+        let entry = serde_json::json!({"kind": "token_revoked", "username": username, "token_id": id, "ts": ts(now)});
+        ledger
+            .append(
+                Unit::new("token_revoked", entry)
+                    .about("user", &username)
+                    .with_change(change),
+            )
+            .await?;
         Ok(())
     }
 

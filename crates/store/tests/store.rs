@@ -3,6 +3,7 @@
 //! Without PostgreSQL the second run says so and skips, except under CI, where it fails.
 
 use qinglian_core::{DivisionCode, Role};
+use qinglian_store::testing::test_ledger;
 use qinglian_store::*;
 
 fn div(code: &str, name: &str, level: &str, parent: Option<&str>) -> DivisionRow {
@@ -92,6 +93,7 @@ async fn seed(store: &Store) {
 async fn user(store: &Store, name: &str, role: Role, divs: &[&str], units: &[&str]) -> Principal {
     let u = store
         .create_user(
+            &test_ledger(store).await,
             &NewUser {
                 username: name.into(),
                 display_name: name.into(),
@@ -329,7 +331,10 @@ async fn suite(store: Store) {
     );
     assert_eq!(store.purge_sessions(10_000).await.unwrap(), 1);
 
-    let (tid, token) = store.create_token("hz", "script", 3_000).await.unwrap();
+    let (tid, token) = store
+        .create_token(&test_ledger(&store).await, "hz", "script", 3_000)
+        .await
+        .unwrap();
     assert!(token.starts_with("qlt_"));
     let tp = store.token_principal(&token, 3_001).await.unwrap().unwrap();
     assert_eq!(tp.scope, city.scope, "a token is scoped like its user");
@@ -340,7 +345,10 @@ async fn suite(store: Store) {
         !format!("{listed:?}").contains(&token[10..]),
         "secret not stored"
     );
-    store.revoke_token(tid, 3_002).await.unwrap();
+    store
+        .revoke_token(&test_ledger(&store).await, tid, 3_002)
+        .await
+        .unwrap();
     assert!(
         store
             .token_principal(&token, 3_003)
@@ -348,12 +356,23 @@ async fn suite(store: Store) {
             .unwrap()
             .is_none()
     );
-    assert!(store.revoke_token(tid, 3_004).await.is_err());
+    assert!(
+        store
+            .revoke_token(&test_ledger(&store).await, tid, 3_004)
+            .await
+            .is_err()
+    );
 
     // disabling ends sessions and stops tokens
     let (secret, _) = store.create_session(xh.id, 4_000, 3_600).await.unwrap();
-    let (_, token) = store.create_token("xh", "t", 4_000).await.unwrap();
-    store.set_user_disabled("xh", true).await.unwrap();
+    let (_, token) = store
+        .create_token(&test_ledger(&store).await, "xh", "t", 4_000)
+        .await
+        .unwrap();
+    store
+        .set_user_disabled(&test_ledger(&store).await, "xh", true, 5_000)
+        .await
+        .unwrap();
     assert!(
         store
             .session_principal(&secret, 4_001)
@@ -375,8 +394,16 @@ async fn suite(store: Store) {
             .unwrap()
             .is_none()
     );
-    store.set_user_disabled("xh", false).await.unwrap();
-    assert!(store.set_user_disabled("ghost", true).await.is_err());
+    store
+        .set_user_disabled(&test_ledger(&store).await, "xh", false, 5_000)
+        .await
+        .unwrap();
+    assert!(
+        store
+            .set_user_disabled(&test_ledger(&store).await, "ghost", true, 5_000)
+            .await
+            .is_err()
+    );
 
     // invalid users are refused with a code
     let bad = NewUser {
@@ -388,7 +415,11 @@ async fn suite(store: Store) {
         units: vec![],
     };
     assert_eq!(
-        store.create_user(&bad, 0).await.unwrap_err().code(),
+        store
+            .create_user(&test_ledger(&store).await, &bad, 0)
+            .await
+            .unwrap_err()
+            .code(),
         "NO_SCOPE"
     );
     let dup = NewUser {
@@ -397,7 +428,11 @@ async fn suite(store: Store) {
         ..bad.clone()
     };
     assert_eq!(
-        store.create_user(&dup, 0).await.unwrap_err().code(),
+        store
+            .create_user(&test_ledger(&store).await, &dup, 0)
+            .await
+            .unwrap_err()
+            .code(),
         "USER_EXISTS"
     );
     let weak = NewUser {
@@ -406,7 +441,11 @@ async fn suite(store: Store) {
         ..dup
     };
     assert_eq!(
-        store.create_user(&weak, 0).await.unwrap_err().code(),
+        store
+            .create_user(&test_ledger(&store).await, &weak, 0)
+            .await
+            .unwrap_err()
+            .code(),
         "WEAK_PASSWORD"
     );
     assert_eq!(store.list_users().await.unwrap().len(), 5);

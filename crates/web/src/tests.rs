@@ -41,7 +41,14 @@ async fn fixture(cfg: WebConfig) -> Fixture {
         divisions: vec![DivisionCode::parse("330106").unwrap()],
         units: vec![],
     };
-    store.create_user(&user, 1_000).await.unwrap();
+    store
+        .create_user(
+            &qinglian_store::testing::test_ledger(&store).await,
+            &user,
+            1_000,
+        )
+        .await
+        .unwrap();
     let now = Arc::new(AtomicI64::new(1_000_000));
     let n = now.clone();
     let app = router(

@@ -69,8 +69,9 @@ pub async fn run(
     if code != ExitCode::SUCCESS {
         anyhow::bail!("演示数据导入失败 / the demo data did not import");
     }
-    let store = ensure_store(&ctx.settings).await?.store;
-    let accounts = create_accounts(&store).await?;
+    let env = ensure_store(&ctx.settings).await?;
+    let store = env.store.clone();
+    let accounts = create_accounts(&store, &env.ledger).await?;
     let totals = store.registry_totals().await?;
     let loaded = started.elapsed().as_secs_f64();
     if json {
@@ -117,6 +118,7 @@ pub async fn run(
 /// One account per role, each seeing a different part of the demo county.
 async fn create_accounts(
     store: &qinglian_store::Store,
+    ledger: &qinglian_store::ledger::Ledger,
 ) -> anyhow::Result<Vec<(String, Role, String)>> {
     let op = Principal::operator();
     let county = "330106";
@@ -162,6 +164,7 @@ async fn create_accounts(
         };
         store
             .create_user(
+                ledger,
                 &NewUser {
                     username: name.into(),
                     display_name: format!("演示{}", role.name_zh()),

@@ -9,9 +9,10 @@ use std::io::BufRead;
 use std::process::ExitCode;
 
 pub async fn users(ctx: &Ctx, c: UsersCmd) -> anyhow::Result<ExitCode> {
-    let store = ensure_store(&ctx.settings).await?.store;
+    let env = ensure_store(&ctx.settings).await?;
+    let (store, ledger) = (env.store, env.ledger);
     match c {
-        UsersCmd::Add(a) => add(ctx, &store, a).await?,
+        UsersCmd::Add(a) => add(ctx, &store, &ledger, a).await?,
         UsersCmd::List => {
             let list = store.list_users().await?;
             if ctx.json {
@@ -53,13 +54,17 @@ pub async fn users(ctx: &Ctx, c: UsersCmd) -> anyhow::Result<ExitCode> {
             }
         }
         UsersCmd::Disable { username } => {
-            store.set_user_disabled(&username, true).await?;
+            store
+                .set_user_disabled(&ledger, &username, true, now())
+                .await?;
             println!(
                 "已停用 {username}，其会话和令牌立即失效 / disabled {username}; its sessions and tokens stop working now"
             );
         }
         UsersCmd::Enable { username } => {
-            store.set_user_disabled(&username, false).await?;
+            store
+                .set_user_disabled(&ledger, &username, false, now())
+                .await?;
             println!("已启用 {username} / enabled {username}");
         }
     }
@@ -67,7 +72,12 @@ pub async fn users(ctx: &Ctx, c: UsersCmd) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn add(ctx: &Ctx, store: &qinglian_store::Store, a: UserAddArgs) -> anyhow::Result<()> {
+async fn add(
+    ctx: &Ctx,
+    store: &qinglian_store::Store,
+    ledger: &qinglian_store::ledger::Ledger,
+    a: UserAddArgs,
+) -> anyhow::Result<()> {
     let role: Role = a.role.parse()?;
     let divisions = a
         .jurisdictions
@@ -83,6 +93,7 @@ async fn add(ctx: &Ctx, store: &qinglian_store::Store, a: UserAddArgs) -> anyhow
     };
     let u = store
         .create_user(
+            ledger,
             &NewUser {
                 display_name: a.name.clone().unwrap_or_else(|| a.username.clone()),
                 username: a.username,
@@ -114,10 +125,11 @@ async fn add(ctx: &Ctx, store: &qinglian_store::Store, a: UserAddArgs) -> anyhow
 }
 
 pub async fn tokens(ctx: &Ctx, c: TokensCmd) -> anyhow::Result<ExitCode> {
-    let store = ensure_store(&ctx.settings).await?.store;
+    let env = ensure_store(&ctx.settings).await?;
+    let (store, ledger) = (env.store, env.ledger);
     match c {
         TokensCmd::Create { user, name } => {
-            let (id, secret) = store.create_token(&user, &name, now()).await?;
+            let (id, secret) = store.create_token(&ledger, &user, &name, now()).await?;
             if ctx.json {
                 print_json(&serde_json::json!({"id": id, "user": user, "token": secret}));
             } else {
@@ -129,7 +141,7 @@ pub async fn tokens(ctx: &Ctx, c: TokensCmd) -> anyhow::Result<ExitCode> {
             }
         }
         TokensCmd::Revoke { id } => {
-            store.revoke_token(id, now()).await?;
+            store.revoke_token(&ledger, id, now()).await?;
             println!("已吊销令牌 #{id} / revoked token #{id}");
         }
         TokensCmd::List => {
