@@ -606,3 +606,99 @@ fn kill_9_loses_no_acknowledged_entry() {
         });
     }
 }
+
+/// State replay: users and tokens must be in the state their ledger history leads to.
+async fn replay_suite(new_store: impl AsyncFn() -> Store) {
+    let setup = async |store: &Store| {
+        let (ledger, _) = Ledger::open(store, signer(1), ORIGIN).await.unwrap();
+        let u = qinglian_store::NewUser {
+            username: "li".into(),
+            display_name: "李".into(),
+            password: "long enough".into(),
+            role: qinglian_core::Role::Auditor,
+            divisions: vec![qinglian_core::DivisionCode::parse("330106").unwrap()],
+            units: vec![],
+        };
+        store.create_user(&ledger, &u, 1).await.unwrap();
+        let (id, _) = store.create_token(&ledger, "li", "t", 2).await.unwrap();
+        store.revoke_token(&ledger, id, 3).await.unwrap();
+        store.create_token(&ledger, "li", "t2", 4).await.unwrap();
+        assert_eq!(
+            store
+                .ledger_verify(&signer(1).verifier(), None)
+                .await
+                .unwrap()
+                .objects_replayed,
+            3,
+            "one user, two tokens"
+        );
+    };
+    let cases: &[(&str, &str)] = &[
+        (
+            "INSERT INTO users (username, display_name, password_hash, role, disabled, created_at) VALUES ('ghost', 'g', 'x', 'admin', FALSE, 0)",
+            "LEDGER_STATE_UNRECORDED",
+        ),
+        (
+            "UPDATE users SET disabled = TRUE WHERE username = 'li'",
+            "LEDGER_STATE_DIVERGED",
+        ),
+        (
+            "UPDATE api_tokens SET revoked_at = NULL",
+            "LEDGER_STATE_DIVERGED",
+        ),
+        (
+            "DELETE FROM api_tokens WHERE revoked_at IS NULL",
+            "LEDGER_STATE_DIVERGED",
+        ),
+    ];
+    for (sql, code) in cases {
+        let store = new_store().await;
+        setup(&store).await;
+        store.execute_raw_for_tests(sql).await.unwrap();
+        let err = store
+            .ledger_verify(&signer(1).verifier(), None)
+            .await
+            .unwrap_err();
+        assert_eq!(err.code, *code, "{sql}: {err}");
+    }
+}
+
+#[tokio::test]
+async fn sqlite_state_replay() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = std::sync::atomic::AtomicU32::new(0);
+    let path = dir.path().to_owned();
+    replay_suite(async || {
+        let i = n.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Store::open(&format!(
+            "sqlite://{}",
+            path.join(format!("r{i}.db")).display()
+        ))
+        .await
+        .unwrap()
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn postgres_state_replay() {
+    if qinglian_store::testing::PgTestDb::create()
+        .await
+        .map(|d| tokio::spawn(d.drop_db()))
+        .is_none()
+    {
+        return;
+    }
+    let dbs = std::sync::Mutex::new(Vec::new());
+    replay_suite(async || {
+        let db = qinglian_store::testing::PgTestDb::create().await.unwrap();
+        let store = Store::open(&db.url).await.unwrap();
+        dbs.lock().unwrap().push(db);
+        store
+    })
+    .await;
+    let dbs: Vec<_> = std::mem::take(&mut *dbs.lock().unwrap());
+    for db in dbs {
+        db.drop_db().await;
+    }
+}

@@ -25,6 +25,8 @@ pub struct VerifyReport {
     pub checkpoints_checked: u64,
     /// Size of the user's checkpoint that the log was found consistent with.
     pub consistent_with: Option<u64>,
+    /// Tracked objects (users, tokens) whose current state was replayed from their history.
+    pub objects_replayed: u64,
 }
 
 /// Why verification failed: a stable code and a bilingual, located explanation.
@@ -367,7 +369,9 @@ impl Store {
                 format!("entry {} lies beyond the log's size", e.index),
             ));
         }
+        let objects_replayed = self.ledger_replay().await?;
         Ok(VerifyReport {
+            objects_replayed,
             origin: state.origin,
             size: state.size,
             root: hash_to_hex(&state.root),
@@ -376,5 +380,130 @@ impl Store {
             checkpoints_checked: stored.len() as u64,
             consistent_with: kept.map(|k| k.size),
         })
+    }
+}
+
+/// Kinds whose entries determine the state of users and tokens.
+const TRACKED_KINDS: &str =
+    "'user_created', 'user_disabled', 'user_enabled', 'token_created', 'token_revoked'";
+
+impl Store {
+    /// Replays the history of tracked objects and compares it with the current rows: every user
+    /// and token must have been created by an entry, and be in the state its entries lead to.
+    /// Catches rows written or changed behind the application's back. Returns how many objects
+    /// were checked.
+    pub async fn ledger_replay(&self) -> std::result::Result<u64, VerifyFailure> {
+        let sql = format!(
+            "SELECT idx, leaf FROM ledger_entries WHERE kind IN ({TRACKED_KINDS}) ORDER BY idx"
+        );
+        let rows: Vec<(i64, Vec<u8>)> =
+            crate::on_pool!(self, p => sqlx::query_as(&sql).fetch_all(p).await)
+                .map_err(crate::StoreError::from)?;
+        let mut users: BTreeMap<String, bool> = BTreeMap::new();
+        let mut tokens: BTreeMap<String, bool> = BTreeMap::new();
+        let mut revoked_ids: Vec<i64> = Vec::new();
+        for (idx, leaf) in rows {
+            let v: serde_json::Value = serde_json::from_slice(&leaf).unwrap_or_default();
+            let text = |k: &str| v[k].as_str().unwrap_or_default().to_owned();
+            match v["kind"].as_str().unwrap_or_default() {
+                "user_created" => {
+                    users.insert(text("username"), false);
+                }
+                "user_disabled" | "user_enabled" => {
+                    let name = text("username");
+                    let disabled = v["kind"] == "user_disabled";
+                    if users.insert(name.clone(), disabled).is_none() {
+                        return Err(fail(
+                            "LEDGER_HISTORY",
+                            format!("第 {idx} 条改变了从未创建过的用户 {name}"),
+                            format!("entry {idx} changes user {name}, who was never created"),
+                        ));
+                    }
+                }
+                "token_created" => {
+                    tokens.insert(text("token_sha256"), false);
+                }
+                "token_revoked" => revoked_ids.push(v["token_id"].as_i64().unwrap_or(-1)),
+                _ => {}
+            }
+        }
+        let table_users: Vec<(String, bool)> = crate::on_pool!(self, p => sqlx::query_as("SELECT username, disabled FROM users ORDER BY username").fetch_all(p).await)
+            .map_err(crate::StoreError::from)?;
+        for (name, disabled) in &table_users {
+            match users.get(name) {
+                None => {
+                    return Err(fail(
+                        "LEDGER_STATE_UNRECORDED",
+                        format!("用户 {name} 存在，但账本中没有创建它的记录（绕过系统写入？）"),
+                        format!(
+                            "user {name} exists but no ledger entry created it (written behind the system's back?)"
+                        ),
+                    ));
+                }
+                Some(d) if d != disabled => {
+                    return Err(fail(
+                        "LEDGER_STATE_DIVERGED",
+                        format!(
+                            "用户 {name} 当前{}，但账本记录的历史应为{}",
+                            if *disabled { "已停用" } else { "启用" },
+                            if *d { "已停用" } else { "启用" }
+                        ),
+                        format!(
+                            "user {name} is {} but its ledger history says {}",
+                            if *disabled { "disabled" } else { "enabled" },
+                            if *d { "disabled" } else { "enabled" }
+                        ),
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+        for name in users.keys() {
+            if !table_users.iter().any(|(n, _)| n == name) {
+                return Err(fail(
+                    "LEDGER_STATE_DIVERGED",
+                    format!("账本记录创建了用户 {name}，但它已不存在（被删除？）"),
+                    format!("the ledger created user {name}, who no longer exists (deleted?)"),
+                ));
+            }
+        }
+        let table_tokens: Vec<(i64, String, Option<i64>)> =
+            crate::on_pool!(self, p => sqlx::query_as("SELECT id, token_hash, revoked_at FROM api_tokens ORDER BY id").fetch_all(p).await)
+                .map_err(crate::StoreError::from)?;
+        for (id, hash, revoked_at) in &table_tokens {
+            if !tokens.contains_key(hash) {
+                return Err(fail(
+                    "LEDGER_STATE_UNRECORDED",
+                    format!("令牌 #{id} 存在，但账本中没有创建它的记录（绕过系统写入？）"),
+                    format!(
+                        "token #{id} exists but no ledger entry created it (written behind the system's back?)"
+                    ),
+                ));
+            }
+            if revoked_at.is_some() != revoked_ids.contains(id) {
+                return Err(fail(
+                    "LEDGER_STATE_DIVERGED",
+                    format!("令牌 #{id} 的吊销状态与账本记录不符"),
+                    format!("token #{id}: its revocation differs from the ledger's history"),
+                ));
+            }
+        }
+        if let Some(missing) = tokens
+            .keys()
+            .find(|h| !table_tokens.iter().any(|(_, t, _)| t == *h))
+        {
+            return Err(fail(
+                "LEDGER_STATE_DIVERGED",
+                format!(
+                    "账本记录创建了令牌（SHA-256 {}…），但它已不存在（被删除？）",
+                    &missing[..12.min(missing.len())]
+                ),
+                format!(
+                    "the ledger created a token (SHA-256 {}…) that no longer exists (deleted?)",
+                    &missing[..12.min(missing.len())]
+                ),
+            ));
+        }
+        Ok((table_users.len() + table_tokens.len()) as u64)
     }
 }
