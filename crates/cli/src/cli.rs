@@ -77,6 +77,16 @@ pub enum Command {
     /// 账本：检查点、证明、凭据、核验 / the ledger: checkpoints, proofs, receipts, verification
     #[command(subcommand)]
     Ledger(LedgerCmd),
+    /// 备份存储、数据湖和密钥（一致的副本）/ back up the store, the lake and the keys, consistent with each other
+    Backup {
+        /// 备份目录（须为空）/ backup folder (must be empty)
+        dir: PathBuf,
+    },
+    /// 从备份恢复到新的数据目录并核验账本 / restore a backup into a new data directory and verify the ledger
+    Restore {
+        /// 备份目录 / backup folder
+        dir: PathBuf,
+    },
     /// 启动 Web 服务 / run the web server
     Serve(ServeArgs),
     /// 生成确定性的合成数据 / write deterministic synthetic data

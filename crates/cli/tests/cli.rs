@@ -777,3 +777,125 @@ fn ledger_key_rotation() {
         assert_eq!(v["verified"], true, "{key}");
     }
 }
+
+#[tokio::test]
+async fn backup_and_restore_stay_consistent_with_earlier_checkpoints() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let src = synth(dir.path(), 5);
+    json(q(&data).arg("import-dir").arg(&src));
+    ok(q(&data).args([
+        "users",
+        "add",
+        "wu",
+        "--role",
+        "auditor",
+        "--jurisdiction",
+        "330106",
+    ]));
+    let kept = dir.path().join("kept");
+    std::fs::write(&kept, ok(q(&data).args(["ledger", "checkpoint"]))).unwrap();
+    let backup = dir.path().join("backup");
+    ok(q(&data).arg("backup").arg(&backup));
+    // the original goes on after the backup
+    ok(q(&data).args([
+        "users",
+        "add",
+        "later",
+        "--role",
+        "auditor",
+        "--jurisdiction",
+        "330106",
+    ]));
+    // a non-empty folder is refused
+    assert!(!run(q(&data).arg("backup").arg(&backup)).status.success());
+
+    let restored = dir.path().join("r");
+    let r = json(q(&restored).arg("restore").arg(&backup));
+    assert_eq!(r["restored"], true);
+    let v = json(q(&restored).args(["ledger", "verify", "--from"]).arg(&kept));
+    assert_eq!(
+        v["verified"], true,
+        "consistent with the checkpoint kept before the backup"
+    );
+    let units = |d: &Path| {
+        json(q(d).args(["registry", "units", "--limit", "10000"]))
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert_eq!(units(&restored), units(&data));
+    let snap = |d: &Path| {
+        qinglian_lake::Lake::new(d.join("lake"))
+            .snapshot("people")
+            .unwrap()
+            .hash
+    };
+    assert_eq!(snap(&restored), snap(&data));
+    assert!(std::fs::metadata(restored.join("keys/ledger.skey")).is_ok());
+    // the restored system keeps writing under the same key
+    ok(q(&restored).args([
+        "users",
+        "add",
+        "after",
+        "--role",
+        "auditor",
+        "--jurisdiction",
+        "330106",
+    ]));
+    assert_eq!(
+        json(q(&restored).args(["ledger", "verify"]))["verified"],
+        true
+    );
+    // restoring over existing data is refused
+    assert!(
+        !run(q(&restored).arg("restore").arg(&backup))
+            .status
+            .success()
+    );
+}
+
+#[tokio::test]
+async fn postgres_backup_and_restore() {
+    let Some(db) = qinglian_store::testing::PgTestDb::create().await else {
+        return;
+    };
+    let Some(target) = qinglian_store::testing::PgTestDb::create().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    ok(q(&data).arg("--database").arg(&db.url).args([
+        "users",
+        "add",
+        "wu",
+        "--role",
+        "auditor",
+        "--jurisdiction",
+        "330106",
+    ]));
+    let backup = dir.path().join("backup");
+    ok(q(&data)
+        .arg("--database")
+        .arg(&db.url)
+        .arg("backup")
+        .arg(&backup));
+    let restored = dir.path().join("r");
+    let r = json(
+        q(&restored)
+            .arg("--database")
+            .arg(&target.url)
+            .arg("restore")
+            .arg(&backup),
+    );
+    assert_eq!(r["restored"], true);
+    let users = json(
+        q(&restored)
+            .arg("--database")
+            .arg(&target.url)
+            .args(["users", "list"]),
+    );
+    assert_eq!(users[0]["username"], "wu");
+    db.drop_db().await;
+    target.drop_db().await;
+}

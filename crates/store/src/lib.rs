@@ -149,6 +149,27 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+impl Store {
+    /// Writes a consistent copy of an SQLite store to `path` while it stays online
+    /// (`VACUUM INTO`). PostgreSQL stores are copied with `pg_dump` by the caller.
+    pub async fn sqlite_snapshot(&self, path: &std::path::Path) -> Result<()> {
+        match &self.pool {
+            Pool::Sqlite(p) => {
+                sqlx::query("VACUUM INTO $1")
+                    .bind(path.display().to_string())
+                    .execute(p)
+                    .await?;
+                Ok(())
+            }
+            Pool::Postgres(_) => Err(StoreError::Invalid(qinglian_core::Msg::new(
+                "BACKUP_BACKEND",
+                "PostgreSQL 存储请用 pg_dump 备份",
+                "a PostgreSQL store is copied with pg_dump",
+            ))),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

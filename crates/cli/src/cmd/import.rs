@@ -203,6 +203,8 @@ pub async fn run_plan(
         store.close().await;
         return Ok(ExitCode::from(1));
     }
+    // One writer of store-and-lake at a time; a backup waits for this import to finish.
+    let _lock = super::backup::data_lock(&ctx.settings.data)?;
     let mut reports = Vec::new();
     for (prepared, rows, t) in staged {
         let dataset = prepared.dataset.clone();

@@ -1,6 +1,7 @@
 //! One module per command family. Each returns the process exit code: 0 success,
 //! 1 refused input or failed check, 2 usage or I/O problem.
 
+mod backup;
 mod demo;
 mod import;
 mod info;
@@ -76,6 +77,8 @@ pub async fn run(cli: Cli, data_from_flag: bool) -> anyhow::Result<ExitCode> {
                 Command::Tokens(c) => users::tokens(&ctx, c).await,
                 Command::Serve(_) => serve::run(&ctx).await,
                 Command::Ledger(c) => ledger::run(&ctx, c).await,
+                Command::Backup { dir } => backup::backup(&ctx, &dir).await,
+                Command::Restore { dir } => backup::restore(&ctx, &dir).await,
                 Command::Demo(_) | Command::Synth(_) | Command::Datasets(_) => {
                     unreachable!("handled above")
                 }
