@@ -282,6 +282,35 @@ async fn adversarial(new_store: impl AsyncFn() -> Store, drop_triggers: &[&str])
             "LEDGER_GAP",
         ),
         (
+            "relabel an entry's kind",
+            &["UPDATE ledger_entries SET kind = 'other' WHERE idx = 8"],
+            "LEDGER_COLUMN_MISMATCH",
+        ),
+        (
+            "move an entry to another object",
+            &["UPDATE ledger_entries SET object_id = 'x' WHERE idx = 0"],
+            "LEDGER_COLUMN_MISMATCH",
+        ),
+        (
+            "set a request id",
+            &["UPDATE ledger_entries SET req_id = 'r' WHERE idx = 9"],
+            "LEDGER_COLUMN_MISMATCH",
+        ),
+        (
+            "change a checkpoint's root column",
+            &[
+                "UPDATE ledger_checkpoints SET root = (SELECT root FROM ledger_checkpoints WHERE size = 1) WHERE size = 5",
+            ],
+            "LEDGER_BAD_CHECKPOINT",
+        ),
+        (
+            "add a stray node",
+            &[
+                "INSERT INTO ledger_nodes (sidx, hash) SELECT MAX(sidx) + 1, (SELECT hash FROM ledger_nodes WHERE sidx = 0) FROM ledger_nodes",
+            ],
+            "LEDGER_EXTRA",
+        ),
+        (
             "A3 drop a checkpoint's signature",
             &[
                 "UPDATE ledger_checkpoints SET note = (SELECT note FROM ledger_checkpoints WHERE size = 1) WHERE size = 20",

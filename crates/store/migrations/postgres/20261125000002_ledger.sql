@@ -1,5 +1,7 @@
 -- The ledger (全过程留痕): an RFC 9162 Merkle log. Keep in step with ../sqlite.
--- Append-only by design; triggers below refuse UPDATE and DELETE as defence in depth (the real
+-- Every column is either hashed into the tree or derived from what is (kind, object and request
+-- id repeat fields of the leaf; a checkpoint's root repeats its signed note), so `ledger verify`
+-- notices a change to any of them. Append-only by design; triggers below refuse UPDATE and DELETE as defence in depth (the real
 -- protection is the signed checkpoints held outside the system).
 
 CREATE TABLE ledger_state (
@@ -17,8 +19,7 @@ CREATE TABLE ledger_entries (
     req_id      TEXT UNIQUE,
     kind        TEXT NOT NULL,
     object_type TEXT,
-    object_id   TEXT,
-    received_at BIGINT NOT NULL
+    object_id   TEXT
 );
 CREATE INDEX ledger_entries_object ON ledger_entries (object_type, object_id);
 
@@ -33,8 +34,7 @@ CREATE TABLE ledger_nodes (
 CREATE TABLE ledger_checkpoints (
     size       BIGINT PRIMARY KEY NOT NULL,
     root       BYTEA NOT NULL,
-    note       TEXT NOT NULL,
-    created_at BIGINT NOT NULL
+    note       TEXT NOT NULL
 );
 
 CREATE TABLE ledger_cosignatures (

@@ -22,7 +22,7 @@ pub struct LedgerEntry {
     pub kind: String,
     pub object_type: Option<String>,
     pub object_id: Option<String>,
-    pub received_at: i64,
+    pub req_id: Option<String>,
 }
 
 type EntryRow = (
@@ -32,7 +32,7 @@ type EntryRow = (
     String,
     Option<String>,
     Option<String>,
-    i64,
+    Option<String>,
 );
 
 pub(crate) fn hash_of(bytes: &[u8], what: &str) -> Result<Hash> {
@@ -53,11 +53,11 @@ fn entry_from_row(r: EntryRow) -> Result<LedgerEntry> {
         kind: r.3,
         object_type: r.4,
         object_id: r.5,
-        received_at: r.6,
+        req_id: r.6,
     })
 }
 
-const ENTRY_COLS: &str = "idx, leaf, leaf_hash, kind, object_type, object_id, received_at";
+const ENTRY_COLS: &str = "idx, leaf, leaf_hash, kind, object_type, object_id, req_id";
 
 impl Store {
     pub async fn ledger_state(&self, log_id: &str) -> Result<Option<LedgerState>> {
@@ -155,8 +155,24 @@ impl Store {
 
     /// Every stored checkpoint (size, note), oldest first.
     pub async fn ledger_checkpoints(&self) -> Result<Vec<(u64, String)>> {
-        let rows: Vec<(i64, String)> = on_pool!(self, p => sqlx::query_as("SELECT size, note FROM ledger_checkpoints ORDER BY size").fetch_all(p).await)?;
-        Ok(rows.into_iter().map(|(s, n)| (s as u64, n)).collect())
+        Ok(self
+            .ledger_checkpoint_rows()
+            .await?
+            .into_iter()
+            .map(|(s, _, n)| (s, n))
+            .collect())
+    }
+
+    /// Every stored checkpoint with its root column, for verification.
+    pub async fn ledger_checkpoint_rows(&self) -> Result<Vec<(u64, Vec<u8>, String)>> {
+        let rows: Vec<(i64, Vec<u8>, String)> = on_pool!(self, p => sqlx::query_as("SELECT size, root, note FROM ledger_checkpoints ORDER BY size").fetch_all(p).await)?;
+        Ok(rows.into_iter().map(|(s, r, n)| (s as u64, r, n)).collect())
+    }
+
+    /// Number of stored node rows.
+    pub async fn ledger_node_count(&self) -> Result<u64> {
+        let n: i64 = on_pool!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM ledger_nodes").fetch_one(p).await)?;
+        Ok(n as u64)
     }
 }
 

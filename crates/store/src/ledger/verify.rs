@@ -204,8 +204,18 @@ impl Store {
         }
         // Sizes whose root must be checked: every stored checkpoint, and the kept one.
         let mut expect: BTreeMap<u64, Vec<(String, Hash)>> = BTreeMap::new();
-        let stored = self.ledger_checkpoints().await?;
-        for (size, note) in &stored {
+        let stored = self.ledger_checkpoint_rows().await?;
+        if let Some((size, _, _)) = stored.iter().find(|(size, _, _)| *size > state.size) {
+            return Err(fail(
+                "LEDGER_EXTRA",
+                format!("存在大小为 {size} 的检查点，超出账本大小 {}", state.size),
+                format!(
+                    "a checkpoint of size {size} lies beyond the log's size {}",
+                    state.size
+                ),
+            ));
+        }
+        for (size, root_col, note) in &stored {
             let (cp, _) =
                 Checkpoint::open(note, std::slice::from_ref(key_at(*size))).map_err(|e| {
                     fail(
@@ -214,7 +224,10 @@ impl Store {
                         format!("the checkpoint at size {size} does not verify: {e}"),
                     )
                 })?;
-            if cp.size != *size || cp.origin != state.origin {
+            if cp.size != *size
+                || cp.origin != state.origin
+                || cp.root.as_slice() != root_col.as_slice()
+            {
                 return Err(fail(
                     "LEDGER_BAD_CHECKPOINT",
                     format!("大小为 {size} 的检查点内容与其记录不符"),
@@ -288,13 +301,14 @@ impl Store {
                         ),
                     ));
                 }
-                if Entry::from_canonical_bytes(&e.leaf).is_err() {
+                let Ok(parsed) = Entry::from_canonical_bytes(&e.leaf) else {
                     return Err(fail(
                         "LEDGER_NOT_CANONICAL",
                         format!("第 {} 条的内容不是规范 JSON（被改动）", e.index),
                         format!("entry {} is not canonical JSON (altered)", e.index),
                     ));
-                }
+                };
+                check_columns(&e, &parsed.to_value())?;
                 let lh = leaf_hash(&e.leaf);
                 if lh != e.leaf_hash {
                     return Err(fail(
@@ -361,6 +375,22 @@ impl Store {
                 "the root recomputed from the stored data differs from the recorded root".into(),
             ));
         }
+        let nodes = self.ledger_node_count().await?;
+        if nodes != stored_hash_count(state.size) {
+            return Err(fail(
+                "LEDGER_EXTRA",
+                format!(
+                    "树节点有 {nodes} 行，大小为 {} 的树应有 {} 行",
+                    state.size,
+                    stored_hash_count(state.size)
+                ),
+                format!(
+                    "{nodes} tree node rows, but a tree of size {} has {}",
+                    state.size,
+                    stored_hash_count(state.size)
+                ),
+            ));
+        }
         let extra_entries = self.ledger_entries(state.size, u64::MAX >> 1).await?;
         if let Some(e) = extra_entries.first() {
             return Err(fail(
@@ -381,6 +411,36 @@ impl Store {
             consistent_with: kept.map(|k| k.size),
         })
     }
+}
+
+/// The columns kept beside a leaf for lookups must repeat what the signed leaf says.
+fn check_columns(
+    e: &super::LedgerEntry,
+    v: &serde_json::Value,
+) -> std::result::Result<(), VerifyFailure> {
+    let said = |k: &str| v[k].as_str().map(str::to_owned);
+    let object = |k: &str| v["object"][k].as_str().map(str::to_owned);
+    for (column, stored, signed) in [
+        ("kind", Some(e.kind.clone()), said("kind")),
+        ("object_type", e.object_type.clone(), object("type")),
+        ("object_id", e.object_id.clone(), object("id")),
+        ("req_id", e.req_id.clone(), said("req_id")),
+    ] {
+        if stored != signed {
+            return Err(fail(
+                "LEDGER_COLUMN_MISMATCH",
+                format!(
+                    "第 {} 条的 {column} 列为 {:?}，而签名条目中为 {:?}（被改动）",
+                    e.index, stored, signed
+                ),
+                format!(
+                    "entry {}: column {column} says {:?} but the signed entry says {:?} (altered)",
+                    e.index, stored, signed
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Kinds whose entries determine the state of users and tokens.

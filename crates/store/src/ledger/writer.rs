@@ -335,7 +335,40 @@ async fn run(
     }
 }
 
-/// Rows per multi-row INSERT of entries (8 values each) and of nodes (2 values each).
+/// The entry with the unit's kind, object and request id written into it, so that the
+/// columns kept beside the leaf for lookups are all covered by its hash. A conflicting value
+/// already in the entry is refused.
+fn with_metadata(u: &Unit) -> Result<serde_json::Value> {
+    let mut v = u.entry.clone();
+    let obj = v.as_object_mut().ok_or_else(|| {
+        msg(
+            "LEDGER_ENTRY",
+            "账本条目必须是 JSON 对象".into(),
+            "a ledger entry must be a JSON object".into(),
+        )
+    })?;
+    let mut set = |key: &str, value: serde_json::Value| match obj.get(key) {
+        Some(existing) if *existing != value => Err(msg(
+            "LEDGER_ENTRY",
+            format!("条目中的 {key} 与提交的不一致"),
+            format!("the entry's {key} differs from the unit's"),
+        )),
+        _ => {
+            obj.insert(key.to_owned(), value);
+            Ok(())
+        }
+    };
+    set("kind", serde_json::Value::String(u.kind.clone()))?;
+    if let Some((t, id)) = &u.object {
+        set("object", serde_json::json!({"type": t, "id": id}))?;
+    }
+    if let Some(r) = &u.req_id {
+        set("req_id", serde_json::Value::String(r.clone()))?;
+    }
+    Ok(v)
+}
+
+/// Rows per multi-row INSERT of entries (7 values each) and of nodes (2 values each).
 const ENTRY_CHUNK: usize = 200;
 const NODE_CHUNK: usize = 1_000;
 
@@ -356,7 +389,6 @@ async fn commit(
 ) -> Result<Vec<Result<Appended>>> {
     let old_size = frontier.size();
     let old_root = frontier.root();
-    let now = chrono::Utc::now().timestamp();
     let mut f = frontier.clone();
     // Per unit: Ok(Some(i)) = i-th accepted entry, Ok(None) = an earlier entry (same request id).
     let mut slots: Vec<Result<Option<usize>>> = Vec::with_capacity(units.len());
@@ -381,10 +413,12 @@ async fn commit(
                     continue;
                 }
             }
-            let entry = match Entry::from_value(&u.entry) {
+            let entry = match with_metadata(u).and_then(|v| {
+                Entry::from_value(&v).map_err(|e| msg("LEDGER_ENTRY", format!("账本条目无效：{e}"), format!("invalid ledger entry: {e}")))
+            }) {
                 Ok(e) => e,
                 Err(e) => {
-                    slots.push(Err(msg("LEDGER_ENTRY", format!("账本条目无效：{e}"), format!("invalid ledger entry: {e}"))));
+                    slots.push(Err(e));
                     continue;
                 }
             };
@@ -423,15 +457,15 @@ async fn commit(
         batch = f.append_batch(&leaves);
         for (c, chunk) in accepted.chunks(ENTRY_CHUNK).enumerate() {
             let ph: Vec<String> = (0..chunk.len())
-                .map(|i| { let b = i * 8; format!("(${},${},${},${},${},${},${},${})", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8) })
+                .map(|i| { let b = i * 7; format!("(${},${},${},${},${},${},${})", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7) })
                 .collect();
-            let sql = format!("INSERT INTO ledger_entries (idx, leaf, leaf_hash, req_id, kind, object_type, object_id, received_at) VALUES {}", ph.join(","));
+            let sql = format!("INSERT INTO ledger_entries (idx, leaf, leaf_hash, req_id, kind, object_type, object_id) VALUES {}", ph.join(","));
             let mut q = sqlx::query(&sql);
             for (i, a) in chunk.iter().enumerate() {
                 let k = c * ENTRY_CHUNK + i;
                 let (otype, oid) = a.unit.object.clone().unzip();
                 q = q.bind((old_size + k as u64) as i64).bind(a.entry.as_bytes().to_vec()).bind(leaves[k].to_vec())
-                    .bind(a.unit.req_id.clone()).bind(a.unit.kind.clone()).bind(otype).bind(oid).bind(now);
+                    .bind(a.unit.req_id.clone()).bind(a.unit.kind.clone()).bind(otype).bind(oid);
             }
             q.execute(&mut *tx).await?;
         }
@@ -448,8 +482,8 @@ async fn commit(
             note = Checkpoint::new(origin, f.size(), batch.root)
                 .and_then(|c| c.sign(signers))
                 .map_err(|e| msg("LEDGER_CHECKPOINT", format!("无法签署检查点：{e}"), format!("cannot sign a checkpoint: {e}")))?;
-            sqlx::query("INSERT INTO ledger_checkpoints (size, root, note, created_at) VALUES ($1, $2, $3, $4)")
-                .bind(f.size() as i64).bind(batch.root.to_vec()).bind(&note).bind(now)
+            sqlx::query("INSERT INTO ledger_checkpoints (size, root, note) VALUES ($1, $2, $3)")
+                .bind(f.size() as i64).bind(batch.root.to_vec()).bind(&note)
                 .execute(&mut *tx).await?;
             // Compare-and-swap: two writers can never both extend the same (size, root).
             let swapped = sqlx::query("UPDATE ledger_state SET size = $1, root = $2, checkpoint = $3 WHERE log_id = $4 AND size = $5 AND root = $6")
