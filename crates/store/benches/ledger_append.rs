@@ -36,7 +36,7 @@ async fn run(store: &Store, producers: usize, secs: u64) -> (f64, Duration, Dura
                     "ts": "2026-11-25T08:00:00.000Z", "tenant": "330106",
                 });
                 let t = Instant::now();
-                l.append(Unit::new("bench", entry)).await.unwrap();
+                l.append(Unit::new("clue_transition", entry)).await.unwrap();
                 lat.push(t.elapsed());
                 n += 1;
             }

@@ -308,7 +308,6 @@ impl Store {
                         format!("entry {} is not canonical JSON (altered)", e.index),
                     ));
                 };
-                check_columns(&e, &parsed.to_value())?;
                 let lh = leaf_hash(&e.leaf);
                 if lh != e.leaf_hash {
                     return Err(fail(
@@ -320,6 +319,7 @@ impl Store {
                         ),
                     ));
                 }
+                check_columns(&e, &parsed.to_value())?;
                 let mut bad: Option<VerifyFailure> = None;
                 f.append_with(lh, |id, h| {
                     if bad.is_some() {

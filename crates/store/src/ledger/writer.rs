@@ -368,9 +368,10 @@ fn with_metadata(u: &Unit) -> Result<serde_json::Value> {
     Ok(v)
 }
 
-/// Rows per multi-row INSERT of entries (7 values each) and of nodes (2 values each).
-const ENTRY_CHUNK: usize = 200;
-const NODE_CHUNK: usize = 1_000;
+/// Rows per multi-row INSERT of entries (7 values each) and of nodes (2 values each): about 250
+/// parameters, because SQLite's parameter lookup is linear per parameter (see `registry.rs`).
+const ENTRY_CHUNK: usize = 36;
+const NODE_CHUNK: usize = 128;
 
 /// A unit accepted into the batch: its change ran, its entry is canonical.
 struct Accepted<'u> {
