@@ -252,6 +252,14 @@ pub enum LedgerCmd {
     },
     /// 轮换签名密钥：旧密钥签署交接声明，交接检查点由新旧密钥共同签名 / rotate the signing key: the old key signs the hand-over, whose checkpoint both keys sign
     RotateKey,
+    /// 保存见证方对检查点的联署（C2SP cosignature/v1），此后随检查点一并发布 / keep a witness's cosignature of a checkpoint (C2SP cosignature/v1), published with it from then on
+    AddCosignature {
+        /// 见证方返回的联署检查点 / the cosigned checkpoint returned by the witness
+        file: PathBuf,
+        /// 见证方公钥 / the witness's verifier key
+        #[arg(long)]
+        witness_vkey: String,
+    },
     /// 离线核验凭据，无需数据库 / verify a receipt offline, no database needed
     VerifyReceipt {
         /// 凭据文件 / receipt file

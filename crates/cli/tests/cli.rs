@@ -899,3 +899,42 @@ async fn postgres_backup_and_restore() {
     db.drop_db().await;
     target.drop_db().await;
 }
+
+#[test]
+fn witness_cosignatures_are_kept_and_published() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    ok(q(&data).arg("init"));
+    let note = ok(q(&data).args(["ledger", "checkpoint"]));
+    let witness = qinglian_ledger::Cosigner::from_seed("witness.example/w1", &[9; 32]).unwrap();
+    let wkey = witness.verifier().to_vkey();
+    let cosigned = qinglian_ledger::cosign(&note, &witness, 1_764_000_000).unwrap();
+    let f = dir.path().join("cosigned");
+    std::fs::write(&f, &cosigned).unwrap();
+    ok(q(&data)
+        .args(["ledger", "add-cosignature"])
+        .arg(&f)
+        .args(["--witness-vkey", &wkey]));
+    let published = ok(q(&data).args(["ledger", "checkpoint"]));
+    let opened = qinglian_ledger::open_note(&published, &[witness.verifier()])
+        .expect("the witness's cosignature is published");
+    assert_eq!(opened.verified.len(), 1);
+    assert!(
+        published.starts_with(&note),
+        "the log's own note comes first, unchanged"
+    );
+    // another witness's key, or a checkpoint this log never signed, is refused
+    let other = qinglian_ledger::Cosigner::from_seed("witness.example/w2", &[8; 32]).unwrap();
+    let o = run(q(&data)
+        .args(["ledger", "add-cosignature"])
+        .arg(&f)
+        .args(["--witness-vkey", &other.verifier().to_vkey()]));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let forged = cosigned.replacen("\n1\n", "\n2\n", 1);
+    std::fs::write(&f, forged).unwrap();
+    let o = run(q(&data)
+        .args(["ledger", "add-cosignature"])
+        .arg(&f)
+        .args(["--witness-vkey", &wkey]));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+}

@@ -25,9 +25,50 @@ pub async fn run(ctx: &Ctx, c: LedgerCmd) -> anyhow::Result<ExitCode> {
         .expect("init creates the ledger");
     let code = match c {
         LedgerCmd::Checkpoint => {
-            // Exactly the signed note, so it can be saved and handed to a witness as is.
-            print!("{}", state.checkpoint);
+            // Exactly the signed note (with any witness cosignatures), to be kept as is.
+            print!(
+                "{}",
+                store
+                    .ledger_published_checkpoint(&state.checkpoint, state.size)
+                    .await?
+            );
             ExitCode::SUCCESS
+        }
+        LedgerCmd::AddCosignature { file, witness_vkey } => {
+            let witness = match Verifier::parse(witness_vkey.trim()) {
+                Ok(v) if v.kind() == qinglian_ledger::KeyKind::CosignatureV1 => v,
+                Ok(_) => {
+                    return Ok(usage(
+                        "见证方公钥必须是 cosignature/v1 类型 / the witness key must be a cosignature/v1 key",
+                    ));
+                }
+                Err(e) => return Ok(usage(format!("见证方公钥无效 / invalid witness key: {e}"))),
+            };
+            let note = match std::fs::read_to_string(&file) {
+                Ok(t) => t,
+                Err(e) => {
+                    return Ok(usage(format!(
+                        "无法读取 {0} / cannot read {0}: {e}",
+                        file.display()
+                    )));
+                }
+            };
+            match add_cosignature(&store, &note, &witness).await? {
+                Ok(size) => {
+                    if !ctx.json {
+                        println!(
+                            "已保存 {} 对大小为 {size} 的检查点的联署 / kept {}'s cosignature of the checkpoint at size {size}",
+                            witness.name(),
+                            witness.name()
+                        );
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(why) => {
+                    eprintln!("联署未被接受 / cosignature refused: {why}");
+                    ExitCode::from(1)
+                }
+            }
         }
         LedgerCmd::Proof { index } => match store.ledger_entry(index).await? {
             None => usage(format!(
@@ -210,4 +251,64 @@ pub fn verify_receipt(file: &Path, vkey: &str, json: bool) -> anyhow::Result<Exi
             Ok(ExitCode::from(1))
         }
     }
+}
+
+/// Checks a witness's cosigned note against the log's own checkpoint of that size and keeps the
+/// witness's line. The outer error is an I/O problem; the inner one a refusal.
+async fn add_cosignature(
+    store: &qinglian_store::Store,
+    note: &str,
+    witness: &Verifier,
+) -> anyhow::Result<Result<u64, String>> {
+    let parsed = match qinglian_ledger::note::parse_note(note) {
+        Ok(p) => p,
+        Err(e) => return Ok(Err(format!("格式错误 / malformed: {e}"))),
+    };
+    let cp = match qinglian_ledger::Checkpoint::parse(&parsed.text) {
+        Ok(c) => c,
+        Err(e) => return Ok(Err(format!("不是检查点 / not a checkpoint: {e}"))),
+    };
+    let ours = store
+        .ledger_checkpoints()
+        .await?
+        .into_iter()
+        .find(|(size, _)| *size == cp.size);
+    let Some((_, our_note)) = ours else {
+        return Ok(Err(format!(
+            "本账本没有大小为 {} 的检查点 / this log has no checkpoint of size {}",
+            cp.size, cp.size
+        )));
+    };
+    let ours_text = qinglian_ledger::note::parse_note(&our_note)
+        .map(|n| n.text)
+        .unwrap_or_default();
+    if ours_text != parsed.text {
+        return Ok(Err("联署的检查点与本账本的不同（分叉？）/ the cosigned checkpoint differs from this log's (a fork?)".into()));
+    }
+    if let Err(e) = qinglian_ledger::open_note(note, std::slice::from_ref(witness)) {
+        return Ok(Err(format!(
+            "见证方联署无效 / the witness's cosignature does not verify: {e}"
+        )));
+    }
+    let Some(sig) = parsed
+        .signatures
+        .iter()
+        .find(|s| s.name == witness.name() && s.key_id == witness.key_id())
+    else {
+        return Ok(Err(
+            "找不到该见证方的联署行 / no cosignature line by this witness".into(),
+        ));
+    };
+    use base64::Engine as _;
+    let mut bytes = sig.key_id.to_be_bytes().to_vec();
+    bytes.extend_from_slice(&sig.signature);
+    let line = format!(
+        "\u{2014} {} {}\n",
+        sig.name,
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    );
+    store
+        .ledger_add_cosignature(cp.size, witness.name(), &line)
+        .await?;
+    Ok(Ok(cp.size))
 }

@@ -232,3 +232,27 @@ impl Store {
             .collect())
     }
 }
+
+impl Store {
+    /// Keeps a witness's cosignature line for the checkpoint of `size` (one per witness).
+    pub async fn ledger_add_cosignature(&self, size: u64, witness: &str, line: &str) -> Result<()> {
+        on_pool!(self, p => sqlx::query(
+            "INSERT INTO ledger_cosignatures (size, witness, line) VALUES ($1, $2, $3) ON CONFLICT (size, witness) DO UPDATE SET line = excluded.line")
+            .bind(size as i64).bind(witness).bind(line).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// The checkpoint note of `size` as published: the log's signature followed by every
+    /// witness cosignature kept for it.
+    pub async fn ledger_published_checkpoint(&self, note: &str, size: u64) -> Result<String> {
+        let lines: Vec<String> = on_pool!(self, p => sqlx::query_scalar(
+            "SELECT line FROM ledger_cosignatures WHERE size = $1 ORDER BY witness")
+            .bind(size as i64).fetch_all(p).await)?;
+        let mut out = note.to_owned();
+        for l in lines {
+            out.push_str(l.trim_end_matches('\n'));
+            out.push('\n');
+        }
+        Ok(out)
+    }
+}

@@ -26,6 +26,10 @@ pub async fn ledger_checkpoint(
         .ledger_state(LOG_ID)
         .await?
         .ok_or_else(ApiError::not_found)?;
+    let note = state
+        .store
+        .ledger_published_checkpoint(&s.checkpoint, s.size)
+        .await?;
     Ok((
         [
             (
@@ -34,6 +38,6 @@ pub async fn ledger_checkpoint(
             ),
             (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
         ],
-        s.checkpoint,
+        note,
     ))
 }
