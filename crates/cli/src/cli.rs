@@ -252,6 +252,27 @@ pub enum LedgerCmd {
     },
     /// 轮换签名密钥：旧密钥签署交接声明，交接检查点由新旧密钥共同签名 / rotate the signing key: the old key signs the hand-over, whose checkpoint both keys sign
     RotateKey,
+    /// 导出单条导入记录的证明：条目凭据加该行在批次默克尔树中的证明 / prove a single imported record: the entry's receipt plus the row's proof within the batch
+    RecordProof {
+        /// 导入条目的序号 / index of the import entry
+        index: u64,
+        /// 行号（从 0 起，按文件中的顺序）/ row number (from 0, in file order)
+        row: u64,
+        /// 条目中的第几个文件（从 0 起）/ which file of the entry (from 0)
+        #[arg(long, default_value_t = 0)]
+        file: usize,
+        /// 输出文件 / output file
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// 离线核验单条记录的证明 / verify a record proof offline
+    VerifyRecord {
+        /// 证明文件 / proof file
+        file: PathBuf,
+        /// 账本验证公钥 / the ledger's verifier key
+        #[arg(long)]
+        vkey: String,
+    },
     /// 保存见证方对检查点的联署（C2SP cosignature/v1），此后随检查点一并发布 / keep a witness's cosignature of a checkpoint (C2SP cosignature/v1), published with it from then on
     AddCosignature {
         /// 见证方返回的联署检查点 / the cosigned checkpoint returned by the witness

@@ -938,3 +938,53 @@ fn witness_cosignatures_are_kept_and_published() {
         .args(["--witness-vkey", &wkey]));
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
 }
+
+#[test]
+fn a_single_imported_record_has_an_offline_proof() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let vkey = json(q(&data).arg("init"))["ledger_vkey"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let src = synth(dir.path(), 13);
+    let report = json(q(&data).arg("import-dir").arg(&src));
+    let people = report
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["dataset"] == "people")
+        .unwrap()["ledger_index"]
+        .as_u64()
+        .unwrap();
+    let proof = dir.path().join("row.json");
+    ok(q(&data)
+        .args(["ledger", "record-proof", &people.to_string(), "42", "--out"])
+        .arg(&proof));
+    let v = json(
+        Command::new(BIN)
+            .args(["ledger", "verify-record"])
+            .arg(&proof)
+            .args(["--vkey", &vkey]),
+    );
+    assert_eq!(v["verified"], true);
+    assert_eq!(v["dataset"], "people");
+    assert!(v["record"]["person_id"].is_string());
+    // a changed record no longer fits under the signed rows root
+    let text = std::fs::read_to_string(&proof).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let record = doc["record"].as_str().unwrap();
+    let mut forged = doc.clone();
+    forged["record"] = serde_json::Value::String(
+        record
+            .replacen("\"gender\":\"male\"", "\"gender\":\"female\"", 1)
+            .replacen("\"gender\":\"female\"", "\"gender\":\"male\"", 1)
+            + " ",
+    );
+    std::fs::write(&proof, serde_json::to_vec(&forged).unwrap()).unwrap();
+    let o = run(Command::new(BIN)
+        .args(["ledger", "verify-record"])
+        .arg(&proof)
+        .args(["--vkey", &vkey]));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+}

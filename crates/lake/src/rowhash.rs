@@ -79,6 +79,43 @@ impl PreparedFile {
     }
 }
 
+impl crate::Lake {
+    /// The rows of the batch imported from content `content_hash`, in the order their Merkle root
+    /// was computed (for a single record's proof within an import).
+    pub fn batch_rows(
+        &self,
+        dataset: &str,
+        content_hash: &str,
+    ) -> Result<Vec<RecordBatch>, crate::ImportError> {
+        let m = self.manifest(dataset)?;
+        let id = m
+            .batches
+            .iter()
+            .find(|b| b.content_hash == content_hash)
+            .map(|b| b.id.clone())
+            .ok_or_else(|| {
+                crate::ImportError::Usage(qinglian_core::Msg::new(
+                    "LAKE_BATCH_MISSING",
+                    format!("数据集 {dataset} 中没有该内容的批次"),
+                    format!("dataset {dataset} has no batch with that content"),
+                ))
+            })?;
+        let mut out = Vec::new();
+        for f in self.batch_files(dataset, &[id])? {
+            let file =
+                std::fs::File::open(&f).map_err(|e| crate::ImportError::io(f.display(), e))?;
+            let reader =
+                parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+                    .and_then(parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::build)
+                    .map_err(|e| crate::ImportError::Parquet(e.to_string()))?;
+            for b in reader {
+                out.push(b.map_err(|e| crate::ImportError::Parquet(e.to_string()))?);
+            }
+        }
+        Ok(out)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

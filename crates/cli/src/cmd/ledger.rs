@@ -201,7 +201,69 @@ pub async fn run(ctx: &Ctx, c: LedgerCmd) -> anyhow::Result<ExitCode> {
             }
             ExitCode::SUCCESS
         }
-        LedgerCmd::VerifyReceipt { .. } => unreachable!("handled without a store"),
+        LedgerCmd::RecordProof {
+            index,
+            row,
+            file,
+            out,
+        } => {
+            let Some(e) = store.ledger_entry(index).await? else {
+                return Ok(usage(format!("没有第 {index} 条 / no entry {index}")));
+            };
+            let v: serde_json::Value = serde_json::from_slice(&e.leaf)?;
+            let (Some(dataset), Some(f)) = (v["dataset"].as_str(), v["files"].get(file)) else {
+                return Ok(usage(format!(
+                    "第 {index} 条不是导入记录，或没有第 {file} 个文件 / entry {index} is not an import, or has no file {file}"
+                )));
+            };
+            let (content_hash, rows_root) = (
+                f["content_hash"].as_str().unwrap_or_default(),
+                f["rows_root"].as_str().unwrap_or_default(),
+            );
+            let lake = qinglian_lake::Lake::new(ctx.settings.lake_dir());
+            let batches = lake.batch_rows(dataset, content_hash)?;
+            let leaves = qinglian_lake::rowhash::row_leaf_hashes(&batches);
+            if hash_to_hex(&qinglian_ledger::root_of(&leaves)) != rows_root {
+                eprintln!(
+                    "数据湖中的批次与账本记录的行根不符（被改动）/ the lake's batch does not match the rows root in the ledger (altered)"
+                );
+                return Ok(ExitCode::from(1));
+            }
+            if row >= leaves.len() as u64 {
+                return Ok(usage(format!(
+                    "该文件只有 {} 行 / the file has {} rows",
+                    leaves.len(),
+                    leaves.len()
+                )));
+            }
+            let (bi, ri) = locate(&batches, row);
+            let row_json = qinglian_lake::rowhash::row_json(&batches[bi], ri);
+            let tree = qinglian_ledger::MemTree::from_leaf_hashes(leaves);
+            let row_proof = qinglian_ledger::inclusion_proof(&tree, row, tree.size())?;
+            let entry_proof = store.ledger_inclusion_proof(index, state.size).await?;
+            let receipt = Receipt::new(&e.leaf, index, entry_proof, &state.checkpoint).encode();
+            let doc = serde_json::json!({
+                "format": "qinglian-record-proof/v1", "entry_index": index, "file": file, "row": row,
+                "rows": tree.size(), "record": row_json, "row_proof": row_proof.iter().map(hash_to_base64).collect::<Vec<_>>(),
+                "receipt": receipt,
+            });
+            if let Err(err) = std::fs::write(&out, serde_json::to_vec_pretty(&doc)?) {
+                return Ok(usage(format!(
+                    "无法写入 {0} / cannot write {0}: {err}",
+                    out.display()
+                )));
+            }
+            if !ctx.json {
+                println!(
+                    "已写出第 {index} 条导入中第 {row} 行的证明 / wrote the proof of row {row} of import entry {index}: {}",
+                    out.display()
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        LedgerCmd::VerifyRecord { .. } | LedgerCmd::VerifyReceipt { .. } => {
+            unreachable!("handled without a store")
+        }
     };
     store.close().await;
     Ok(code)
@@ -311,4 +373,94 @@ async fn add_cosignature(
         .ledger_add_cosignature(cp.size, witness.name(), &line)
         .await?;
     Ok(Ok(cp.size))
+}
+
+/// Batch and row within it of the `row`-th row overall.
+fn locate(batches: &[arrow_array::RecordBatch], mut row: u64) -> (usize, usize) {
+    for (i, b) in batches.iter().enumerate() {
+        if row < b.num_rows() as u64 {
+            return (i, row as usize);
+        }
+        row -= b.num_rows() as u64;
+    }
+    unreachable!("row checked against the total")
+}
+
+/// Verifies a record proof offline: the receipt proves the import entry in a signed checkpoint,
+/// and the row proof places the record under the rows root that entry carries.
+pub fn verify_record(file: &Path, vkey: &str, json: bool) -> anyhow::Result<ExitCode> {
+    let vkey = match Verifier::parse(vkey.trim()) {
+        Ok(v) => v,
+        Err(e) => return Ok(usage(format!("验证公钥无效 / invalid verifier key: {e}"))),
+    };
+    let doc: serde_json::Value = match std::fs::read(file)
+        .map_err(|e| e.to_string())
+        .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
+    {
+        Ok(d) => d,
+        Err(e) => {
+            return Ok(usage(format!(
+                "无法读取证明 {0} / cannot read proof {0}: {e}",
+                file.display()
+            )));
+        }
+    };
+    let failed = |why: String| {
+        if json {
+            print_json(&serde_json::json!({"verified": false, "error": why}));
+        }
+        eprintln!("记录证明核验失败 / record proof verification FAILED: {why}");
+        Ok(ExitCode::from(1))
+    };
+    let receipt = match check_receipt(doc["receipt"].as_str().unwrap_or_default(), &vkey) {
+        Ok(r) => r,
+        Err(e) => return failed(format!("条目凭据 / entry receipt: {e}")),
+    };
+    let entry: serde_json::Value = serde_json::from_slice(&receipt.entry).unwrap_or_default();
+    let f = doc["file"].as_u64().unwrap_or(0) as usize;
+    let Some(root) = entry["files"][f]["rows_root"].as_str().and_then(hex_hash) else {
+        return failed("条目中没有该文件的行根 / the entry has no rows root for that file".into());
+    };
+    let record = doc["record"].as_str().unwrap_or_default();
+    let proof: Option<Vec<qinglian_ledger::Hash>> = doc["row_proof"].as_array().map(|a| {
+        a.iter()
+            .filter_map(|h| {
+                h.as_str()
+                    .and_then(|s| qinglian_ledger::hash_from_base64(s).ok())
+            })
+            .collect()
+    });
+    let (row, rows) = (
+        doc["row"].as_u64().unwrap_or(u64::MAX),
+        doc["rows"].as_u64().unwrap_or(0),
+    );
+    let leaf = qinglian_ledger::leaf_hash(record.as_bytes());
+    if let Err(e) =
+        qinglian_ledger::verify_inclusion(&leaf, row, rows, &proof.unwrap_or_default(), &root)
+    {
+        return failed(format!("行证明 / row proof: {e}"));
+    }
+    if json {
+        print_json(
+            &serde_json::json!({"verified": true, "entry_index": receipt.index, "dataset": entry["dataset"], "row": row, "record": serde_json::from_str::<serde_json::Value>(record).unwrap_or_default()}),
+        );
+    } else {
+        println!(
+            "记录证明核验通过 / record proof verified: 第 {} 条导入（{}）的第 {row} 行 / row {row} of import entry {} ({})",
+            receipt.index, entry["dataset"], receipt.index, entry["dataset"]
+        );
+        println!("记录 / record: {record}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn hex_hash(h: &str) -> Option<qinglian_ledger::Hash> {
+    if h.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, b) in out.iter_mut().enumerate() {
+        *b = u8::from_str_radix(&h[2 * i..2 * i + 2], 16).ok()?;
+    }
+    Some(out)
 }

@@ -57,6 +57,9 @@ pub async fn run(cli: Cli, data_from_flag: bool) -> anyhow::Result<ExitCode> {
         }
         Command::Synth(a) => synth::run(&a, json),
         // Needs nothing but the file and the key: no settings, no store.
+        Command::Ledger(crate::cli::LedgerCmd::VerifyRecord { file, vkey }) => {
+            ledger::verify_record(&file, &vkey, json)
+        }
         Command::Ledger(crate::cli::LedgerCmd::VerifyReceipt { file, vkey }) => {
             ledger::verify_receipt(&file, &vkey, json)
         }
