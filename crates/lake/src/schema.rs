@@ -160,8 +160,17 @@ pub struct Catalogue {
     datasets: Vec<DatasetSchema>,
 }
 
-const DOMAIN_FILES: &[(&str, &str)] =
-    &[("registry.toml", include_str!("../datasets/registry.toml"))];
+const DOMAIN_FILES: &[(&str, &str)] = &[
+    ("registry.toml", include_str!("../datasets/registry.toml")),
+    (
+        "soe_leasing.toml",
+        include_str!("../datasets/soe_leasing.toml"),
+    ),
+    (
+        "village_assets.toml",
+        include_str!("../datasets/village_assets.toml"),
+    ),
+];
 
 impl Catalogue {
     pub fn builtin() -> &'static Catalogue {

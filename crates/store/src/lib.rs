@@ -8,6 +8,7 @@
 
 mod auth;
 mod error;
+mod hits;
 pub mod ledger;
 mod registry;
 pub mod scope;
@@ -16,6 +17,7 @@ mod users;
 
 pub use auth::{hash_password, random_password, random_seed, verify_password};
 pub use error::StoreError;
+pub use hits::{DECISIONS, HitFilter, HitRecord, HitUpsertReport, hit_upsert_stmts};
 pub use registry::{
     DivisionRow, OrgRelationRow, PersonMasked, PersonRelationRow, PersonRow, PostRow,
     RegistryCounts, RegistryTable, UnitFilter, UnitRow, UpsertRow, upsert_stmts,

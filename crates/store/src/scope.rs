@@ -134,6 +134,12 @@ pub(crate) fn units(p: &Principal, alias: &str, first: usize) -> Filter {
     Filter { sql, binds }
 }
 
+/// Hits: like the unit they are about, by the unit id and the unit's division recorded with
+/// the hit (`alias.unit_id`, `alias.division_code`).
+pub(crate) fn hits(p: &Principal, alias: &str, first: usize) -> Filter {
+    units(p, alias, first)
+}
+
 /// People: by their own division, or by the unit they work in being visible.
 pub(crate) fn people(p: &Principal, alias: &str, first: usize) -> Filter {
     let mut binds = Vec::new();
