@@ -4,14 +4,19 @@
 //! own random stream, so a county looks the same whether it is generated alone (`county`
 //! scale) or as part of its city or the province.
 //!
-//! Output (one file per dataset, Chinese headers, see `crates/lake/datasets/registry.toml`):
-//! `divisions.csv`, `units.csv`, `people.xlsx`, `posts.xlsx`, `person_relations.csv`,
-//! `org_relations.csv` and `ground_truth.json` (schema in `GROUND_TRUTH.md`).
+//! Output (one file per dataset, Chinese headers, see `crates/lake/datasets/*.toml`): the
+//! registry (`divisions.csv`, `units.csv`, `people.xlsx`, `posts.xlsx`, `person_relations.csv`,
+//! `org_relations.csv`), the domain packs (SOE leasing: `market_rents.csv`, `properties.csv`,
+//! `tender_listings.csv`, `lease_contracts.csv`, `rent_payments.csv`; village collective assets:
+//! `collectives.csv`, `village_assets.csv`, `village_resolutions.csv`, `village_contracts.csv`,
+//! `village_payments.csv`, `village_disclosures.csv`, `grading_records.csv`) and
+//! `ground_truth.json` (schema in `GROUND_TRUTH.md`).
 
 mod csv;
 mod error;
 pub mod ids;
 pub mod names;
+pub mod packs;
 pub mod registry;
 pub mod truth;
 pub mod write;
@@ -100,7 +105,23 @@ pub struct Summary {
 /// `progress(dataset, done, total)` is called from the calling thread: first for the
 /// pseudo-dataset `registry` (counties generated), then for each file as rows are written.
 pub fn generate(opts: &Options, progress: &dyn Fn(&str, u64, u64)) -> Result<Summary, SynthError> {
-    let registry = Registry::generate(opts.scale, opts.seed, progress)?;
-    let truth = GroundTruth::new(opts.scale, opts.seed);
-    write::write_all(&opts.out, &registry, &truth, progress)
+    let mut registry = Registry::generate(opts.scale, opts.seed, progress)?;
+    let mut truth = GroundTruth::new(opts.scale, opts.seed);
+    truth.as_of = Some(packs::as_of().format("%Y-%m-%d").to_string());
+    let counties = Registry::counties(opts.scale)?;
+    progress("soe_leasing", 0, 1);
+    let soe =
+        packs::soe_leasing::generate(&mut registry, &counties, opts.seed, &mut truth.anomalies);
+    progress("soe_leasing", 1, 1);
+    progress("village_assets", 0, 1);
+    let village =
+        packs::village_assets::generate(&mut registry, &counties, opts.seed, &mut truth.anomalies);
+    progress("village_assets", 1, 1);
+    let mut summary = write::write_all(&opts.out, &registry, &truth, progress)?;
+    // Pack files go after the registry and before the ground truth, in import order.
+    let mut packs = packs::write_soe_leasing(&opts.out, &soe, progress)?;
+    packs.extend(packs::write_village_assets(&opts.out, &village, progress)?);
+    let at = summary.files.len() - 1;
+    summary.files.splice(at..at, packs);
+    Ok(summary)
 }

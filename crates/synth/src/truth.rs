@@ -15,6 +15,9 @@ pub struct GroundTruth {
     pub generator: String,
     pub scale: String,
     pub seed: u64,
+    /// The reference day to screen the generated data on (packs date everything against it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<String>,
     pub anomalies: Vec<Anomaly>,
 }
 
@@ -62,6 +65,7 @@ impl GroundTruth {
             generator: GENERATOR.to_owned(),
             scale: scale.as_str().to_owned(),
             seed,
+            as_of: None,
             anomalies: Vec::new(),
         }
     }

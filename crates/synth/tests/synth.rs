@@ -132,6 +132,18 @@ fn county_files_are_valid_and_consistent() {
             "posts",
             "person_relations",
             "org_relations",
+            "market_rents",
+            "properties",
+            "tender_listings",
+            "lease_contracts",
+            "rent_payments",
+            "collectives",
+            "village_assets",
+            "village_resolutions",
+            "village_contracts",
+            "village_payments",
+            "village_disclosures",
+            "grading_records",
             "ground_truth"
         ]
     );
@@ -328,6 +340,11 @@ fn county_files_are_valid_and_consistent() {
     let mut shares: BTreeMap<&str, f64> = BTreeMap::new();
     for r in org {
         assert!(person_ids.contains(r["人员编号"].as_str()));
+        validate_uscc(&r["组织统一社会信用代码"]).unwrap();
+        if r["单位编号"].is_empty() {
+            // A firm a pack planted (outside the registry), recorded in the ground truth.
+            continue;
+        }
         let u = unit_by_id[r["单位编号"].as_str()];
         assert_eq!(u["单位类型"], "民企");
         assert_eq!(u["单位名称"], r["组织名称"]);
@@ -351,14 +368,20 @@ fn county_files_are_valid_and_consistent() {
     );
     let legal: Vec<&str> = org
         .iter()
-        .filter(|r| r["身份"] == "法定代表人")
+        .filter(|r| r["身份"] == "法定代表人" && !r["单位编号"].is_empty())
         .map(|r| r["单位编号"].as_str())
         .collect();
     assert_eq!(legal.len(), firms);
 
     // No pattern is planted by chance: relatives neither hold roles in firms nor work in the
     // official's own unit; associates are never firm people.
-    let in_firms: HashSet<&str> = col(org, "人员编号").collect();
+    // Links a pack plants on purpose (firms outside the registry, so without a unit) are
+    // recorded in the ground truth and checked by the pack's own test.
+    let in_firms: HashSet<&str> = org
+        .iter()
+        .filter(|r| !r["单位编号"].is_empty())
+        .map(|r| r["人员编号"].as_str())
+        .collect();
     let unit_of: HashMap<&str, &str> = people
         .iter()
         .map(|p| (p["人员编号"].as_str(), p["所在单位编号"].as_str()))
@@ -392,7 +415,14 @@ fn county_files_are_valid_and_consistent() {
     assert_eq!(gt["generator"], "qinglian-synth");
     assert_eq!(gt["scale"], "county");
     assert_eq!(gt["seed"], 42);
-    assert!(gt["anomalies"].as_array().unwrap().is_empty());
+    assert_eq!(gt["as_of"], "2025-12-31");
+    let anomalies = gt["anomalies"].as_array().unwrap();
+    assert!(!anomalies.is_empty());
+    let ids: BTreeSet<&str> = anomalies
+        .iter()
+        .map(|a| a["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), anomalies.len(), "anomaly ids are unique");
 }
 
 #[test]
@@ -420,9 +450,9 @@ fn same_seed_same_bytes_different_seed_different_data() {
         );
         differing += usize::from(x != z);
     }
-    // Everything but possibly the (empty) ground truth changes with the seed.
+    // Everything changes with the seed.
     assert!(
-        differing >= 6,
+        differing >= 19,
         "only {differing} files changed with the seed"
     );
 }
@@ -548,4 +578,269 @@ fn province_volumes_and_time() {
         "townships {towns}, villages {}",
         reg.divisions.len() - towns
     );
+}
+
+/// The SOE leasing files: headers and labels as the lake expects them, every ground-truth key
+/// pointing at a real row, and a county's pack the same at every scale.
+#[test]
+fn soe_leasing_pack_is_consistent() {
+    use qinglian_synth::packs::soe_leasing as sl;
+    let dir = tempfile::tempdir().unwrap();
+    run(Scale::County, 42, dir.path());
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../lake/datasets/soe_leasing.toml");
+    let doc: toml::Table = std::fs::read_to_string(&path).unwrap().parse().unwrap();
+    let datasets = doc["dataset"].as_array().unwrap();
+    let files: [(&str, &[(&str, &str)]); 5] = [
+        ("properties", &sl::PROPERTIES),
+        ("lease_contracts", &sl::CONTRACTS),
+        ("rent_payments", &sl::PAYMENTS),
+        ("tender_listings", &sl::LISTINGS),
+        ("market_rents", &sl::MARKET),
+    ];
+    let mut tables = HashMap::new();
+    for (dataset, cols) in files {
+        let spec = datasets
+            .iter()
+            .find(|d| d["name"].as_str() == Some(dataset))
+            .unwrap()["columns"]
+            .as_array()
+            .unwrap();
+        let names: Vec<&str> = spec.iter().map(|c| c["name"].as_str().unwrap()).collect();
+        assert_eq!(
+            cols.iter().map(|c| c.0).collect::<Vec<_>>(),
+            names,
+            "{dataset}"
+        );
+        let (header, table) = read(&dir.path().join(format!("{dataset}.csv")));
+        for ((_, h), c) in cols.iter().zip(spec) {
+            assert_eq!(Some(*h), c["aliases"][0].as_str(), "{dataset}");
+            if let Some(values) = c.get("values") {
+                let allowed: BTreeSet<&str> = values
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v["zh"].as_str().unwrap())
+                    .collect();
+                for r in &table {
+                    let v = r[*h].as_str();
+                    assert!(v.is_empty() || allowed.contains(v), "{dataset}.{h}: {v}");
+                }
+            }
+        }
+        assert_eq!(header.len(), cols.len());
+        tables.insert(dataset, table);
+    }
+    let ids = |t: &str, col: &str| -> HashSet<String> {
+        tables[t].iter().map(|r| r[col].clone()).collect()
+    };
+    let contracts = ids("lease_contracts", "合同编号");
+    let listings = ids("tender_listings", "产权交易项目编号");
+    let properties = ids("properties", "房产编号");
+    assert_eq!(
+        contracts.len(),
+        tables["lease_contracts"].len(),
+        "contract ids unique"
+    );
+    for r in &tables["lease_contracts"] {
+        assert!(properties.contains(&r["房产编号"]));
+        let l = &r["产权交易项目编号"];
+        assert!(l.is_empty() || listings.contains(l), "listing {l} exists");
+    }
+    for r in &tables["rent_payments"] {
+        assert!(contracts.contains(&r["合同编号"]));
+    }
+    let gt: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("ground_truth.json")).unwrap(),
+    )
+    .unwrap();
+    let mut per_indicator: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for a in gt["anomalies"].as_array().unwrap() {
+        let keys = a["keys"].as_object().unwrap();
+        match a["dataset"].as_str().unwrap() {
+            d if !["lease_contracts", "tender_listings"].contains(&d) => continue,
+            "lease_contracts" => assert!(contracts.contains(keys["contract_id"].as_str().unwrap())),
+            "tender_listings" => assert!(listings.contains(keys["listing_id"].as_str().unwrap())),
+            other => panic!("unexpected dataset {other}"),
+        }
+        for i in a["indicators"].as_array().unwrap() {
+            let e = per_indicator
+                .entry(i.as_str().unwrap().to_owned())
+                .or_default();
+            if a["expect"] == "fire" {
+                e.0 += 1;
+            } else {
+                e.1 += 1;
+            }
+        }
+    }
+    // Every SL indicator has cases that must fire and cases that must not.
+    per_indicator.retain(|i, _| i.starts_with("SL-"));
+    assert_eq!(per_indicator.len(), 13, "{per_indicator:?}");
+    for (i, (fire, no_fire)) in &per_indicator {
+        assert!(
+            *fire >= 2 && *no_fire >= 1,
+            "{i}: {fire} fire, {no_fire} no_fire"
+        );
+    }
+
+    let mut county = Registry::generate(Scale::County, 5, &|_, _, _| {}).unwrap();
+    let mut city = Registry::generate(Scale::City, 5, &|_, _, _| {}).unwrap();
+    let (mut t1, mut t2) = (Vec::new(), Vec::new());
+    let a = sl::generate(
+        &mut county,
+        &Registry::counties(Scale::County).unwrap(),
+        5,
+        &mut t1,
+    );
+    let b = sl::generate(
+        &mut city,
+        &Registry::counties(Scale::City).unwrap(),
+        5,
+        &mut t2,
+    );
+    let xihu: Vec<_> = b
+        .contracts
+        .iter()
+        .filter(|c| c.contract_id.starts_with("ZL330106-"))
+        .cloned()
+        .collect();
+    assert_eq!(a.contracts, xihu);
+    let xihu_truth: Vec<_> = t2
+        .into_iter()
+        .filter(|x| x.id.contains("-330106-"))
+        .collect();
+    assert_eq!(t1, xihu_truth);
+}
+
+/// The village files: headers and labels as the lake expects them, every ground-truth key
+/// pointing at a real row, planted cases for every RA indicator, a county the same at every scale.
+#[test]
+fn village_assets_pack_is_consistent() {
+    use qinglian_synth::packs::village_assets as va;
+    let dir = tempfile::tempdir().unwrap();
+    run(Scale::County, 42, dir.path());
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../lake/datasets/village_assets.toml");
+    let doc: toml::Table = std::fs::read_to_string(&path).unwrap().parse().unwrap();
+    let datasets = doc["dataset"].as_array().unwrap();
+    let files: [(&str, &[(&str, &str)]); 7] = [
+        ("collectives", &va::COLLECTIVES),
+        ("village_assets", &va::ASSETS),
+        ("village_resolutions", &va::RESOLUTIONS),
+        ("village_contracts", &va::CONTRACTS),
+        ("village_payments", &va::PAYMENTS),
+        ("village_disclosures", &va::DISCLOSURES),
+        ("grading_records", &va::GRADINGS),
+    ];
+    let mut tables = HashMap::new();
+    for (dataset, cols) in files {
+        let spec = datasets
+            .iter()
+            .find(|d| d["name"].as_str() == Some(dataset))
+            .unwrap()["columns"]
+            .as_array()
+            .unwrap();
+        let names: Vec<&str> = spec.iter().map(|c| c["name"].as_str().unwrap()).collect();
+        assert_eq!(
+            cols.iter().map(|c| c.0).collect::<Vec<_>>(),
+            names,
+            "{dataset}"
+        );
+        let (_, table) = read(&dir.path().join(format!("{dataset}.csv")));
+        for ((_, h), c) in cols.iter().zip(spec) {
+            assert_eq!(Some(*h), c["aliases"][0].as_str(), "{dataset}");
+            if let Some(values) = c.get("values") {
+                let allowed: BTreeSet<&str> = values
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v["zh"].as_str().unwrap())
+                    .collect();
+                for r in &table {
+                    let v = r[*h].as_str();
+                    assert!(v.is_empty() || allowed.contains(v), "{dataset}.{h}: {v}");
+                }
+            }
+        }
+        tables.insert(dataset, table);
+    }
+    let ids = |t: &str, col: &str| -> HashSet<String> {
+        tables[t].iter().map(|r| r[col].clone()).collect()
+    };
+    let contracts = ids("village_contracts", "合同编号");
+    let resolutions = ids("village_resolutions", "决议编号");
+    let assets = ids("village_assets", "资产编号");
+    let payments = ids("village_payments", "收支编号");
+    let gradings = ids("grading_records", "定级编号");
+    assert_eq!(
+        contracts.len(),
+        tables["village_contracts"].len(),
+        "contract ids unique"
+    );
+    for r in &tables["village_contracts"] {
+        assert!(assets.contains(&r["资产编号"]));
+        let res = &r["决议编号"];
+        assert!(res.is_empty() || resolutions.contains(res));
+    }
+    let gt: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("ground_truth.json")).unwrap(),
+    )
+    .unwrap();
+    let mut per_indicator: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for a in gt["anomalies"].as_array().unwrap() {
+        let keys = a["keys"].as_object().unwrap();
+        let key = |k: &str| keys[k].as_str().unwrap().to_owned();
+        match a["dataset"].as_str().unwrap() {
+            "village_contracts" => assert!(contracts.contains(&key("contract_id"))),
+            "village_resolutions" => assert!(resolutions.contains(&key("resolution_id"))),
+            "village_payments" => assert!(payments.contains(&key("payment_id"))),
+            "grading_records" => assert!(gradings.contains(&key("record_id"))),
+            "village_disclosures" => assert_eq!(key("gap_from"), "2024-04-10"),
+            _ => continue,
+        }
+        for i in a["indicators"].as_array().unwrap() {
+            let e = per_indicator
+                .entry(i.as_str().unwrap().to_owned())
+                .or_default();
+            if a["expect"] == "fire" {
+                e.0 += 1;
+            } else {
+                e.1 += 1;
+            }
+        }
+    }
+    assert_eq!(per_indicator.len(), 15, "{per_indicator:?}");
+    for (i, (fire, no_fire)) in &per_indicator {
+        assert!(
+            *fire >= 1 && *no_fire >= 1,
+            "{i}: {fire} fire, {no_fire} no_fire"
+        );
+    }
+
+    let mut county = Registry::generate(Scale::County, 5, &|_, _, _| {}).unwrap();
+    let mut city = Registry::generate(Scale::City, 5, &|_, _, _| {}).unwrap();
+    let (mut t1, mut t2) = (Vec::new(), Vec::new());
+    let a = va::generate(
+        &mut county,
+        &Registry::counties(Scale::County).unwrap(),
+        5,
+        &mut t1,
+    );
+    let b = va::generate(
+        &mut city,
+        &Registry::counties(Scale::City).unwrap(),
+        5,
+        &mut t2,
+    );
+    let xihu: Vec<_> = b
+        .contracts
+        .iter()
+        .filter(|c| c.contract_id.starts_with("JH330106-"))
+        .cloned()
+        .collect();
+    assert_eq!(a.contracts, xihu);
+    let xihu_truth: Vec<_> = t2
+        .into_iter()
+        .filter(|x| x.id.contains("-330106-"))
+        .collect();
+    assert_eq!(t1, xihu_truth);
 }

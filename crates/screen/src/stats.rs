@@ -1,0 +1,297 @@
+//! Peer-group statistics available to every indicator's SQL (registered in each session), so
+//! statistical indicators share one definition instead of copying formulas:
+//!
+//! | function | kind | meaning |
+//! |---|---|---|
+//! | `peer_q1(x)`, `peer_q3(x)` | aggregate (also `OVER (PARTITION BY …)`) | first / third quartile, linear interpolation between order statistics (as Excel `QUARTILE.INC`) |
+//! | `peer_mad(x)` | aggregate | median absolute deviation from the median (unscaled) |
+//! | `tukey_low(q1, q3, k)`, `tukey_high(q1, q3, k)` | scalar | `q1 − k·IQR`, `q3 + k·IQR`; NULL when IQR = 0 (no fence on a flat group) |
+//! | `robust_z(x, median, mad)` | scalar | `(x − median) / (1.4826·mad)`; NULL when mad = 0 |
+//! | `binom_cdf(k, n, p)` | scalar | P(X ≤ k) for X ~ Binomial(n, p): the p-value of a one-sided test that the true share is below p |
+//!
+//! NULL and non-finite inputs are ignored by the aggregates; an empty group gives NULL.
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, Float64Array};
+use datafusion::arrow::datatypes::{DataType, Field, Float64Type};
+use datafusion::common::utils::SingleRowListArrayBuilder;
+use datafusion::common::{Result, ScalarValue};
+use datafusion::logical_expr::{
+    Accumulator, AggregateUDF, ColumnarValue, ScalarUDF, Volatility, create_udaf, create_udf,
+};
+use datafusion::prelude::SessionContext;
+use std::sync::Arc;
+
+/// Consistency constant that makes the MAD estimate the standard deviation of a normal sample.
+pub const MAD_SCALE: f64 = 1.4826;
+
+#[derive(Debug, Clone, Copy)]
+enum Stat {
+    Q1,
+    Q3,
+    Mad,
+}
+
+/// Quantile by linear interpolation between order statistics (Hyndman–Fan type 7).
+/// `sorted` must be sorted ascending and non-empty.
+pub fn quantile_sorted(sorted: &[f64], p: f64) -> f64 {
+    let h = (sorted.len() - 1) as f64 * p;
+    let lo = h.floor() as usize;
+    let hi = (lo + 1).min(sorted.len() - 1);
+    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+}
+
+fn compute(stat: Stat, values: &mut [f64]) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    Some(match stat {
+        Stat::Q1 => quantile_sorted(values, 0.25),
+        Stat::Q3 => quantile_sorted(values, 0.75),
+        Stat::Mad => {
+            let med = quantile_sorted(values, 0.5);
+            let mut dev: Vec<f64> = values.iter().map(|v| (v - med).abs()).collect();
+            dev.sort_by(f64::total_cmp);
+            quantile_sorted(&dev, 0.5)
+        }
+    })
+}
+
+/// Keeps every value of the group: quartiles and the MAD need them all (exact, deterministic).
+#[derive(Debug)]
+struct ValuesAcc {
+    stat: Stat,
+    values: Vec<f64>,
+}
+
+impl Accumulator for ValuesAcc {
+    fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
+        let a = values[0].as_primitive::<Float64Type>();
+        self.values
+            .extend(a.iter().flatten().filter(|v| v.is_finite()));
+        Ok(())
+    }
+
+    fn evaluate(&mut self) -> Result<ScalarValue> {
+        let mut v = self.values.clone();
+        Ok(ScalarValue::Float64(compute(self.stat, &mut v)))
+    }
+
+    fn size(&self) -> usize {
+        std::mem::size_of_val(self) + self.values.capacity() * std::mem::size_of::<f64>()
+    }
+
+    fn state(&mut self) -> Result<Vec<ScalarValue>> {
+        let arr: ArrayRef = Arc::new(Float64Array::from(std::mem::take(&mut self.values)));
+        Ok(vec![
+            SingleRowListArrayBuilder::new(arr).build_list_scalar(),
+        ])
+    }
+
+    fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
+        let lists = states[0].as_list::<i32>();
+        for part in lists.iter().flatten() {
+            let a = part.as_primitive::<Float64Type>();
+            self.values.extend(a.iter().flatten());
+        }
+        Ok(())
+    }
+}
+
+fn values_udaf(name: &str, stat: Stat) -> AggregateUDF {
+    create_udaf(
+        name,
+        vec![DataType::Float64],
+        Arc::new(DataType::Float64),
+        Volatility::Immutable,
+        Arc::new(move |_| {
+            Ok(Box::new(ValuesAcc {
+                stat,
+                values: Vec::new(),
+            }))
+        }),
+        Arc::new(vec![DataType::List(Arc::new(Field::new(
+            "item",
+            DataType::Float64,
+            true,
+        )))]),
+    )
+}
+
+/// P(X ≤ k) for X ~ Binomial(n, p), summed in log space so large n does not underflow.
+pub fn binom_cdf(k: i64, n: i64, p: f64) -> Option<f64> {
+    if n < 0 || !(0.0..=1.0).contains(&p) {
+        return None;
+    }
+    if k < 0 {
+        return Some(0.0);
+    }
+    if k >= n {
+        return Some(1.0);
+    }
+    if p == 0.0 {
+        return Some(1.0);
+    }
+    if p == 1.0 {
+        return Some(0.0);
+    }
+    let (lp, lq) = (p.ln(), (1.0 - p).ln());
+    // log pmf(i), by the recurrence pmf(i+1) = pmf(i)·(n−i)/(i+1)·p/q.
+    let mut logs = Vec::with_capacity(k as usize + 1);
+    let mut l = n as f64 * lq;
+    logs.push(l);
+    for i in 0..k {
+        l += ((n - i) as f64 / (i + 1) as f64).ln() + lp - lq;
+        logs.push(l);
+    }
+    let max = logs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let sum: f64 = logs.iter().map(|x| (x - max).exp()).sum();
+    Some((max + sum.ln()).exp().min(1.0))
+}
+
+/// A scalar UDF over Float64 arguments; scalar inputs give a scalar result.
+fn float_udf(
+    name: &str,
+    arity: usize,
+    f: impl Fn(&[Option<f64>]) -> Option<f64> + Send + Sync + 'static,
+) -> ScalarUDF {
+    let fun = move |args: &[ColumnarValue]| -> Result<ColumnarValue> {
+        let all_scalar = args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_)));
+        let arrays = ColumnarValue::values_to_arrays(args)?;
+        let cols: Vec<&Float64Array> = arrays
+            .iter()
+            .map(|a| a.as_primitive::<Float64Type>())
+            .collect();
+        let len = cols.first().map_or(0, |c| c.len());
+        let mut row = vec![None; cols.len()];
+        let out: Float64Array = (0..len)
+            .map(|i| {
+                for (slot, c) in row.iter_mut().zip(&cols) {
+                    *slot = if c.is_null(i) { None } else { Some(c.value(i)) };
+                }
+                f(&row).filter(|v| v.is_finite())
+            })
+            .collect();
+        if all_scalar {
+            Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(&out, 0)?))
+        } else {
+            Ok(ColumnarValue::Array(Arc::new(out)))
+        }
+    };
+    create_udf(
+        name,
+        vec![DataType::Float64; arity],
+        DataType::Float64,
+        Volatility::Immutable,
+        Arc::new(fun),
+    )
+}
+
+fn binom_udf() -> ScalarUDF {
+    let fun = |args: &[ColumnarValue]| -> Result<ColumnarValue> {
+        let all_scalar = args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_)));
+        let arrays = ColumnarValue::values_to_arrays(args)?;
+        let k = arrays[0].as_primitive::<datafusion::arrow::datatypes::Int64Type>();
+        let n = arrays[1].as_primitive::<datafusion::arrow::datatypes::Int64Type>();
+        let p = arrays[2].as_primitive::<Float64Type>();
+        let out: Float64Array = (0..k.len())
+            .map(|i| {
+                if k.is_null(i) || n.is_null(i) || p.is_null(i) {
+                    None
+                } else {
+                    binom_cdf(k.value(i), n.value(i), p.value(i))
+                }
+            })
+            .collect();
+        if all_scalar {
+            Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(&out, 0)?))
+        } else {
+            Ok(ColumnarValue::Array(Arc::new(out)))
+        }
+    };
+    create_udf(
+        "binom_cdf",
+        vec![DataType::Int64, DataType::Int64, DataType::Float64],
+        DataType::Float64,
+        Volatility::Immutable,
+        Arc::new(fun),
+    )
+}
+
+fn fence(low: bool) -> impl Fn(&[Option<f64>]) -> Option<f64> {
+    move |a| {
+        let (q1, q3, k) = (a[0]?, a[1]?, a[2]?);
+        let iqr = q3 - q1;
+        if iqr <= 0.0 {
+            return None;
+        }
+        Some(if low { q1 - k * iqr } else { q3 + k * iqr })
+    }
+}
+
+/// Registers every peer-statistics function in a session.
+pub fn register(ctx: &SessionContext) {
+    ctx.register_udaf(values_udaf("peer_q1", Stat::Q1));
+    ctx.register_udaf(values_udaf("peer_q3", Stat::Q3));
+    ctx.register_udaf(values_udaf("peer_mad", Stat::Mad));
+    ctx.register_udf(float_udf("tukey_low", 3, fence(true)));
+    ctx.register_udf(float_udf("tukey_high", 3, fence(false)));
+    ctx.register_udf(float_udf("robust_z", 3, |a| {
+        let (x, med, mad) = (a[0]?, a[1]?, a[2]?);
+        (mad > 0.0).then(|| (x - med) / (MAD_SCALE * mad))
+    }));
+    ctx.register_udf(binom_udf());
+}
+
+/// Names the validator treats as known functions (for error messages and docs).
+pub const FUNCTIONS: [&str; 7] = [
+    "peer_q1",
+    "peer_q3",
+    "peer_mad",
+    "tukey_low",
+    "tukey_high",
+    "robust_z",
+    "binom_cdf",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quartiles_match_quartile_inc() {
+        // Excel: QUARTILE.INC({1,2,3,4,5,6,7,8},1) = 2.75, (…,3) = 6.25
+        let mut v = vec![8.0, 1.0, 7.0, 2.0, 6.0, 3.0, 5.0, 4.0];
+        assert_eq!(compute(Stat::Q1, &mut v), Some(2.75));
+        assert_eq!(compute(Stat::Q3, &mut v), Some(6.25));
+        let mut one = vec![3.0];
+        assert_eq!(compute(Stat::Q1, &mut one), Some(3.0));
+        assert_eq!(compute(Stat::Q1, &mut []), None);
+        // MAD of 1,1,2,2,4,6,9: median 2, deviations 1,1,0,0,2,4,7 → 1
+        let mut m = vec![1.0, 1.0, 2.0, 2.0, 4.0, 6.0, 9.0];
+        assert_eq!(compute(Stat::Mad, &mut m), Some(1.0));
+    }
+
+    #[test]
+    fn binomial_cdf_exact_values() {
+        let c = binom_cdf(3, 10, 0.5).unwrap();
+        assert!((c - 176.0 / 1024.0).abs() < 1e-12, "{c}");
+        assert_eq!(binom_cdf(10, 10, 0.3), Some(1.0));
+        assert_eq!(binom_cdf(-1, 10, 0.3), Some(0.0));
+        assert_eq!(binom_cdf(0, 5, 0.0), Some(1.0));
+        assert_eq!(binom_cdf(4, 5, 1.0), Some(0.0));
+        assert_eq!(binom_cdf(1, 5, 1.5), None);
+        // Large n: no underflow. P(X ≤ 4000 | 10000, 0.5) is astronomically small but > 0 is not
+        // required; P(X ≤ 5000) ≈ 0.504.
+        let mid = binom_cdf(5000, 10000, 0.5).unwrap();
+        assert!((mid - 0.503_989).abs() < 1e-4, "{mid}");
+    }
+
+    #[test]
+    fn fences_skip_flat_groups() {
+        let low = fence(true);
+        assert_eq!(low(&[Some(2.0), Some(6.0), Some(1.5)]), Some(-4.0));
+        assert_eq!(low(&[Some(2.0), Some(2.0), Some(1.5)]), None);
+        assert_eq!(fence(false)(&[Some(2.0), Some(6.0), Some(1.5)]), Some(12.0));
+    }
+}

@@ -1,0 +1,290 @@
+//! Domain packs: data attached to the registry's units and people, with planted anomalies,
+//! near misses and legitimate outliers recorded in the ground truth.
+//!
+//! Each pack draws from its own random stream per county (like the registry), so a county's
+//! pack data is the same whether it is generated alone or as part of its city or province.
+
+pub mod soe_leasing;
+pub mod village_assets;
+
+use crate::truth::{Anomaly, AnomalyKind, Expect};
+use chrono::{Months, NaiveDate};
+use std::collections::BTreeMap;
+
+/// The reference day of every pack: screening the synthetic data "as of" this day reproduces
+/// the ground truth (`ground_truth.json` records it as `as_of`).
+pub fn as_of() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2025, 12, 31).expect("valid date")
+}
+
+pub(crate) fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
+}
+
+/// The last day of a lease of `months` starting on `start`.
+pub(crate) fn lease_end(start: NaiveDate, months: u32) -> NaiveDate {
+    start
+        .checked_add_months(Months::new(months))
+        .and_then(|d| d.pred_opt())
+        .unwrap_or(start)
+}
+
+pub(crate) fn add_months(d: NaiveDate, months: u32) -> NaiveDate {
+    d.checked_add_months(Months::new(months)).unwrap_or(d)
+}
+
+pub(crate) fn days(d: NaiveDate, n: i64) -> NaiveDate {
+    d + chrono::Duration::days(n)
+}
+
+/// Fen as yuan text with two decimals, as spreadsheets hold money.
+pub(crate) fn yuan(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let a = fen.unsigned_abs();
+    format!("{sign}{}.{:02}", a / 100, a % 100)
+}
+
+/// Hundredths as a decimal with two places (areas).
+pub(crate) fn hundredths(v: i64) -> String {
+    format!("{}.{:02}", v / 100, v % 100)
+}
+
+/// The median as the indicators compute it: the mean of the two middle values of an even count.
+pub(crate) fn median(values: &[i64]) -> f64 {
+    let mut v: Vec<f64> = values.iter().map(|x| *x as f64).collect();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n == 0 {
+        return 0.0;
+    }
+    let h = (n - 1) as f64 * 0.5;
+    let lo = h.floor() as usize;
+    let hi = (lo + 1).min(n - 1);
+    v[lo] + (h - lo as f64) * (v[hi] - v[lo])
+}
+
+/// Builds ground-truth entries with a running serial per pattern.
+pub(crate) struct Truth {
+    pub pack: &'static str,
+    pub county: String,
+    serial: BTreeMap<&'static str, u32>,
+    pub out: Vec<Anomaly>,
+}
+
+impl Truth {
+    pub fn new(pack: &'static str, county: &str) -> Self {
+        Truth {
+            pack,
+            county: county.to_owned(),
+            serial: BTreeMap::new(),
+            out: Vec::new(),
+        }
+    }
+
+    // Mirrors the fields of an entry one to one; a builder would only add ceremony.
+    #[allow(clippy::too_many_arguments)]
+    pub fn push(
+        &mut self,
+        pattern: &'static str,
+        dataset: &str,
+        keys: &[(&str, &str)],
+        indicators: &[&str],
+        expect: Expect,
+        kind: AnomalyKind,
+        note_zh: &str,
+        note_en: &str,
+    ) {
+        let n = self.serial.entry(pattern).or_insert(0);
+        *n += 1;
+        self.out.push(Anomaly {
+            id: format!("{}-{pattern}-{}-{:03}", self.pack, self.county, n),
+            dataset: dataset.to_owned(),
+            keys: keys
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            indicators: indicators.iter().map(|s| (*s).to_owned()).collect(),
+            expect,
+            kind,
+            note_zh: note_zh.to_owned(),
+            note_en: note_en.to_owned(),
+        });
+    }
+}
+
+/// Writes the SOE leasing files; returns their summaries in import order.
+pub(crate) fn write_soe_leasing(
+    out: &std::path::Path,
+    d: &soe_leasing::SoeLeasing,
+    progress: &dyn Fn(&str, u64, u64),
+) -> Result<Vec<crate::FileSummary>, crate::SynthError> {
+    use crate::csv::write_csv;
+    use soe_leasing as s;
+    fn h<const N: usize>(cols: [(&'static str, &'static str); N]) -> [&'static str; N] {
+        cols.map(|c| c.1)
+    }
+    let mut files = Vec::new();
+    let mut one = |dataset: &str, file: &str, n: Result<usize, crate::SynthError>| {
+        let path = out.join(file);
+        n.map(|rows| {
+            files.push(crate::FileSummary {
+                dataset: dataset.to_owned(),
+                path,
+                rows,
+            });
+        })
+    };
+    let p = |name: &'static str| move |done, total| progress(name, done, total);
+    one(
+        "market_rents",
+        "market_rents.csv",
+        write_csv(
+            &out.join("market_rents.csv"),
+            h(s::MARKET),
+            &d.market,
+            s::market_cells,
+            &p("market_rents"),
+        ),
+    )?;
+    one(
+        "properties",
+        "properties.csv",
+        write_csv(
+            &out.join("properties.csv"),
+            h(s::PROPERTIES),
+            &d.properties,
+            s::property_cells,
+            &p("properties"),
+        ),
+    )?;
+    one(
+        "tender_listings",
+        "tender_listings.csv",
+        write_csv(
+            &out.join("tender_listings.csv"),
+            h(s::LISTINGS),
+            &d.listings,
+            s::listing_cells,
+            &p("tender_listings"),
+        ),
+    )?;
+    one(
+        "lease_contracts",
+        "lease_contracts.csv",
+        write_csv(
+            &out.join("lease_contracts.csv"),
+            h(s::CONTRACTS),
+            &d.contracts,
+            s::contract_cells,
+            &p("lease_contracts"),
+        ),
+    )?;
+    one(
+        "rent_payments",
+        "rent_payments.csv",
+        write_csv(
+            &out.join("rent_payments.csv"),
+            h(s::PAYMENTS),
+            &d.payments,
+            s::payment_cells,
+            &p("rent_payments"),
+        ),
+    )?;
+    Ok(files)
+}
+
+/// Writes the village collective asset files; returns their summaries in import order.
+pub(crate) fn write_village_assets(
+    out: &std::path::Path,
+    d: &village_assets::VillageAssets,
+    progress: &dyn Fn(&str, u64, u64),
+) -> Result<Vec<crate::FileSummary>, crate::SynthError> {
+    use crate::csv::write_csv;
+    use village_assets as v;
+    fn h<const N: usize>(cols: [(&'static str, &'static str); N]) -> [&'static str; N] {
+        cols.map(|c| c.1)
+    }
+    let mut files = Vec::new();
+    let mut one = |dataset: &str, n: Result<usize, crate::SynthError>| {
+        n.map(|rows| {
+            files.push(crate::FileSummary {
+                dataset: dataset.to_owned(),
+                path: out.join(format!("{dataset}.csv")),
+                rows,
+            });
+        })
+    };
+    let p = |name: &'static str| move |done, total| progress(name, done, total);
+    let f = |name: &str| out.join(format!("{name}.csv"));
+    one(
+        "collectives",
+        write_csv(
+            &f("collectives"),
+            h(v::COLLECTIVES),
+            &d.collectives,
+            v::collective_cells,
+            &p("collectives"),
+        ),
+    )?;
+    one(
+        "village_assets",
+        write_csv(
+            &f("village_assets"),
+            h(v::ASSETS),
+            &d.assets,
+            v::asset_cells,
+            &p("village_assets"),
+        ),
+    )?;
+    one(
+        "village_resolutions",
+        write_csv(
+            &f("village_resolutions"),
+            h(v::RESOLUTIONS),
+            &d.resolutions,
+            v::resolution_cells,
+            &p("village_resolutions"),
+        ),
+    )?;
+    one(
+        "village_contracts",
+        write_csv(
+            &f("village_contracts"),
+            h(v::CONTRACTS),
+            &d.contracts,
+            v::contract_cells,
+            &p("village_contracts"),
+        ),
+    )?;
+    one(
+        "village_payments",
+        write_csv(
+            &f("village_payments"),
+            h(v::PAYMENTS),
+            &d.payments,
+            v::payment_cells,
+            &p("village_payments"),
+        ),
+    )?;
+    one(
+        "village_disclosures",
+        write_csv(
+            &f("village_disclosures"),
+            h(v::DISCLOSURES),
+            &d.disclosures,
+            v::disclosure_cells,
+            &p("village_disclosures"),
+        ),
+    )?;
+    one(
+        "grading_records",
+        write_csv(
+            &f("grading_records"),
+            h(v::GRADINGS),
+            &d.gradings,
+            v::grading_cells,
+            &p("grading_records"),
+        ),
+    )?;
+    Ok(files)
+}
