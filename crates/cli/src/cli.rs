@@ -87,6 +87,13 @@ pub enum Command {
         /// 备份目录 / backup folder
         dir: PathBuf,
     },
+    /// 风险指标目录：列出、查看、用样例校验（无需数据目录）/ the indicator catalogue: list, show, check against fixtures (no data directory needed)
+    #[command(subcommand)]
+    Indicators(IndicatorsCmd),
+    /// 用指标排查数据湖，命中写入存储 / screen the lake with the indicators; hits go to the store
+    Screen(ScreenArgs),
+    /// 命中（值得关注的线索）：列出、导出、重算 / hits (reasons to look): list, export, re-run
+    Hits(HitsArgs),
     /// 启动 Web 服务 / run the web server
     Serve(ServeArgs),
     /// 生成确定性的合成数据 / write deterministic synthetic data
@@ -339,4 +346,92 @@ pub struct DemoArgs {
     pub seed: u64,
     #[command(flatten)]
     pub web: WebArgs,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct CatalogueArgs {
+    /// 自定义指标目录（可多个；与内置指标合并）/ directory of your own indicators (repeatable; added to the shipped ones)
+    #[arg(long = "indicators", value_name = "DIR", env = "QINGLIAN_INDICATORS")]
+    pub indicators: Vec<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IndicatorsCmd {
+    /// 列出全部指标 / list every indicator
+    List {
+        #[command(flatten)]
+        catalogue: CatalogueArgs,
+    },
+    /// 显示一个指标的全部内容（含 SQL）/ show everything about one indicator (SQL included)
+    Show {
+        /// 指标编号，如 SL-S01 / indicator id, e.g. SL-S01
+        id: String,
+        #[command(flatten)]
+        catalogue: CatalogueArgs,
+    },
+    /// 用每个指标的样例数据校验命中结果，不符则退出码为 1 / run every indicator on its fixture and compare the hits exactly; exit code 1 on any mismatch
+    Check {
+        #[command(flatten)]
+        catalogue: CatalogueArgs,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ScreenArgs {
+    /// 只运行此领域的指标 / only indicators of this domain
+    #[arg(long)]
+    pub domain: Option<String>,
+    /// 只运行此指标 / only this indicator
+    #[arg(long, value_name = "ID")]
+    pub indicator: Option<String>,
+    /// 排查基准日（默认今天，北京时间）/ reference date of the run (default: today, Asia/Shanghai)
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<String>,
+    /// 每个指标的运行时间上限（秒）/ time limit per indicator (seconds)
+    #[arg(long, default_value_t = 120)]
+    pub time_limit: u64,
+    /// 查询内存上限（MB）/ memory limit of a query (MB)
+    #[arg(long, default_value_t = 2048)]
+    pub memory_limit: usize,
+    #[command(flatten)]
+    pub catalogue: CatalogueArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct HitsArgs {
+    #[command(subcommand)]
+    pub action: Option<HitsCmd>,
+    /// 只列此指标 / only this indicator
+    #[arg(long, value_name = "ID")]
+    pub indicator: Option<String>,
+    /// 只列此领域 / only this domain
+    #[arg(long)]
+    pub domain: Option<String>,
+    /// 只列此单位 / only this unit
+    #[arg(long, value_name = "UNIT_ID")]
+    pub unit: Option<String>,
+    /// 包括已判定为误报的命中 / include hits decided as false positives
+    #[arg(long)]
+    pub all: bool,
+    /// 最多行数 / at most this many rows
+    #[arg(long, default_value_t = 1000)]
+    pub limit: i64,
+    /// 导出为 Excel 文件（中文表头）/ export to an Excel file (Chinese headers)
+    #[arg(long, value_name = "FILE.xlsx")]
+    pub export: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HitsCmd {
+    /// 在记录的数据快照与参数上重新计算一个命中，报告是否一致 / re-compute a hit on its recorded snapshot and parameters and say whether it is the same
+    Rerun {
+        /// 命中编号（完整或至少 8 位前缀）/ hit id (full, or a prefix of at least 8 characters)
+        id: String,
+        /// 每个指标的运行时间上限（秒）/ time limit (seconds)
+        #[arg(long, default_value_t = 120)]
+        time_limit: u64,
+        #[command(flatten)]
+        catalogue: CatalogueArgs,
+    },
 }

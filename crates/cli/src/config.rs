@@ -108,6 +108,14 @@ pub const SETTINGS: &[SettingDoc] = &[
         en: "ledger signing key file (mode 0600, never printed)",
     },
     SettingDoc {
+        key: "(none)",
+        flag: "--indicators DIR",
+        env: "QINGLIAN_INDICATORS",
+        default: "(none)",
+        zh: "自定义指标目录，与内置指标合并（参数覆盖见 <data>/overrides.toml）",
+        en: "directory of your own indicators, added to the shipped ones (parameter overrides: <data>/overrides.toml)",
+    },
+    SettingDoc {
         key: "log",
         flag: "--log FILTER",
         env: "QINGLIAN_LOG",

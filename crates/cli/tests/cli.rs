@@ -97,6 +97,12 @@ fn help_is_bilingual_everywhere() {
         vec!["serve"],
         vec!["synth"],
         vec!["demo"],
+        vec!["indicators", "list"],
+        vec!["indicators", "show"],
+        vec!["indicators", "check"],
+        vec!["screen"],
+        vec!["hits"],
+        vec!["hits", "rerun"],
     ] {
         let text = ok(Command::new(BIN).args(&sub).arg("--help"));
         assert!(text.contains("用法 / Usage"), "{sub:?}: {text}");
@@ -145,7 +151,19 @@ async fn synth_imports_in_dependency_order_and_reimport_is_a_noop() {
             "people",
             "posts",
             "person_relations",
-            "org_relations"
+            "org_relations",
+            "market_rents",
+            "properties",
+            "tender_listings",
+            "lease_contracts",
+            "rent_payments",
+            "collectives",
+            "village_assets",
+            "village_resolutions",
+            "village_contracts",
+            "village_payments",
+            "village_disclosures",
+            "grading_records"
         ]
     );
     let people = report[2]["rows_written"].as_u64().unwrap();
@@ -656,7 +674,11 @@ async fn ledger_records_imports_and_verifies_offline() {
         .iter()
         .map(|r| r["ledger_index"].as_u64().unwrap())
         .collect();
-    assert_eq!(indices, [1, 2, 3, 4, 5, 6], "one entry per dataset import");
+    assert_eq!(
+        indices,
+        (1..=18).collect::<Vec<u64>>(),
+        "one entry per dataset import"
+    );
     // a no-op import records nothing
     let again = json(q(&data).arg("import-dir").arg(&src));
     assert!(
@@ -987,4 +1009,251 @@ fn a_single_imported_record_has_an_offline_proof() {
         .arg(&proof)
         .args(["--vkey", &vkey]));
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+}
+
+/// The screening engine's own test indicators (a user directory, not shipped).
+fn test_indicators() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../screen/tests/indicators")
+}
+
+#[test]
+fn indicators_need_no_data_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-data");
+    let cmd = |args: &[&str]| {
+        let mut c = Command::new(BIN);
+        c.current_dir(dir.path())
+            .env("QINGLIAN_DATA", &missing)
+            .env_remove("QINGLIAN_INDICATORS")
+            .args(args);
+        c
+    };
+    let list = json(
+        cmd(&["indicators", "list"])
+            .arg("--indicators")
+            .arg(test_indicators()),
+    );
+    let list = list.as_array().unwrap();
+    let ids: Vec<&str> = list.iter().map(|i| i["id"].as_str().unwrap()).collect();
+    let mut sorted = ids.clone();
+    sorted.sort_unstable();
+    assert_eq!(ids, sorted, "sorted by id");
+    assert!(ids.contains(&"TS-R01") && ids.contains(&"TS-S01"));
+    for i in list {
+        for k in [
+            "id",
+            "version",
+            "domain",
+            "unit_kinds",
+            "name_zh",
+            "name_en",
+            "kind",
+            "severity",
+            "legal_basis",
+        ] {
+            assert!(!i[k].is_null(), "{k} in {i}");
+        }
+        assert!(["rule", "statistical"].contains(&i["kind"].as_str().unwrap()));
+    }
+    let show = ok(cmd(&["indicators", "show", "TS-S01"])
+        .arg("--indicators")
+        .arg(test_indicators()));
+    assert!(
+        show.contains("peer_q1(share_pct)") && show.contains("Tukey 系数 / Tukey coefficient"),
+        "{show}"
+    );
+
+    let check = json(
+        cmd(&["indicators", "check"])
+            .arg("--indicators")
+            .arg(test_indicators()),
+    );
+    for r in check.as_array().unwrap() {
+        assert_eq!(r["passed"], true, "{r}");
+        assert!(r["positives"].as_u64().unwrap() >= 1 && r["negatives"].as_u64().unwrap() >= 1);
+    }
+    assert!(!missing.exists(), "no data directory was created");
+
+    // A fixture that no longer matches: non-zero exit, the mismatch named in both languages.
+    let user = dir.path().join("mine");
+    std::fs::create_dir(&user).unwrap();
+    let text = std::fs::read_to_string(test_indicators().join("TS-R01.toml"))
+        .unwrap()
+        .replacen("values = { name_len = 3 }", "values = { name_len = 9 }", 1);
+    std::fs::write(user.join("TS-R01.toml"), text).unwrap();
+    let o = run(cmd(&["--json", "indicators", "check", "--indicators"]).arg(&user));
+    assert_eq!(o.status.code(), Some(1));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let bad = r
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "TS-R01")
+        .unwrap();
+    assert_eq!(bad["passed"], false);
+    assert_eq!(bad["problems"][0]["code"], "FIXTURE_VALUE");
+    // An invalid file: refused with its precise error, exit 1.
+    std::fs::write(user.join("TS-R01.toml"), "id = \"TS-R01\"\n").unwrap();
+    let o = run(cmd(&["indicators", "list", "--indicators"]).arg(&user));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("IND_PARSE") && stderr(&o).contains("无法解析"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[tokio::test]
+async fn screen_writes_stable_hits_that_rerun_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let units = dir.path().join("units.csv");
+    std::fs::write(
+        &units,
+        "unit_id,name,kind,division_code,uscc\nU1,甲国企,国企,330106,\nU2,乙区机关,机关,330102,\nU3,丙村,村居,330106,\n",
+    )
+    .unwrap();
+    ok(q(&data).args(["import", "units"]).arg(&units));
+    let screen = |extra: &[&str]| {
+        let mut c = q(&data);
+        c.args(["screen", "--as-of", "2025-12-31", "--indicators"])
+            .arg(test_indicators())
+            .args(extra);
+        c
+    };
+    let first = json(&mut screen(&[]));
+    // The shipped catalogue runs too: without its datasets it says so, it does not fail.
+    let by_id = |r: &serde_json::Value, id: &str| -> serde_json::Value {
+        r["indicators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == id)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(first["total_hits"], 2);
+    assert_eq!(first["new"], 2);
+    let r01 = by_id(&first, "TS-R01");
+    assert_eq!(
+        (r01["id"].as_str(), r01["status"].as_str()),
+        (Some("TS-R01"), Some("ran"))
+    );
+    assert_eq!(by_id(&first, "TS-S01")["status"], "not_computable");
+    assert_eq!(
+        by_id(&first, "TS-S01")["error"]["code"],
+        "SCREEN_DATASET_MISSING"
+    );
+    assert_eq!(first["by_unit_kind"]["soe"], 1);
+    assert_eq!(first["by_unit_kind"]["organ"], 1);
+    // Screening again: the same hits, not duplicates.
+    let second = json(&mut screen(&["--indicator", "TS-R01"]));
+    assert_eq!(
+        (
+            second["new"].as_u64(),
+            second["indicators"][0]["seen_again"].as_u64()
+        ),
+        (Some(0), Some(2))
+    );
+    let hits = json(q(&data).arg("hits"));
+    let hits = hits.as_array().unwrap();
+    assert_eq!(hits.len(), 2);
+    for k in [
+        "id",
+        "indicator_id",
+        "indicator_version",
+        "unit_id",
+        "subject",
+        "severity",
+        "values",
+        "explanation_zh",
+        "explanation_en",
+    ] {
+        assert!(!hits[0][k].is_null(), "{k}");
+    }
+    assert_eq!(
+        hits[0]["explanation_zh"],
+        "提示：单位 甲国企（U1）未登记统一社会信用代码，名称 3 字，阈值 2"
+    );
+    assert_eq!(hits[0]["times_seen"], 2);
+    let xlsx = dir.path().join("hits.xlsx");
+    ok(q(&data).arg("hits").arg("--export").arg(&xlsx));
+    assert!(std::fs::metadata(&xlsx).unwrap().len() > 1000);
+
+    // Re-run by a short prefix: same hit on the recorded snapshot, even after the units change.
+    std::fs::write(
+        &units,
+        "unit_id,name,kind,division_code,uscc\nU1,甲国企集团,国企,330106,\n",
+    )
+    .unwrap();
+    ok(q(&data).args(["import", "units", "--replace"]).arg(&units));
+    let id = hits[0]["id"].as_str().unwrap();
+    let rerun = json(
+        q(&data)
+            .args(["hits", "rerun", &id[..12], "--indicators"])
+            .arg(test_indicators()),
+    );
+    assert_eq!(rerun["reproduced"], true, "{rerun}");
+    assert_eq!(rerun["hit"]["id"].as_str(), Some(id));
+    let o = run(q(&data)
+        .args(["hits", "rerun", "zz", "--indicators"])
+        .arg(test_indicators()));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("HIT_ID"));
+    // The run is in the ledger, with the hits as its change.
+    let store = open_store(&data).await;
+    let op = qinglian_store::Principal::operator();
+    assert_eq!(
+        store
+            .list_hits(&op, &Default::default())
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    store.close().await;
+}
+
+#[test]
+fn a_runaway_user_indicator_is_stopped_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let units = dir.path().join("units.csv");
+    let mut csv = String::from("unit_id,name,kind,division_code,uscc\n");
+    for i in 0..3000 {
+        csv.push_str(&format!("U{i},单位{i},国企,330106,\n"));
+    }
+    std::fs::write(&units, csv).unwrap();
+    ok(q(&data).args(["import", "units"]).arg(&units));
+    let user = dir.path().join("mine");
+    std::fs::create_dir(&user).unwrap();
+    let text = std::fs::read_to_string(test_indicators().join("TS-R01.toml")).unwrap();
+    let start = text.find("SELECT unit_id").unwrap();
+    let end = start + text[start..].find("\"\"\"").unwrap();
+    let runaway = format!(
+        "{}SELECT a.unit_id, a.name AS unit_name, a.kind AS kind_code, count(*) AS name_len FROM units a CROSS JOIN units b CROSS JOIN units c WHERE a.kind <> $exempt_kind AND $min_name_len > 0 GROUP BY 1, 2, 3\n{}",
+        &text[..start],
+        &text[end..]
+    );
+    std::fs::write(user.join("TS-R01.toml"), runaway).unwrap();
+    let started = std::time::Instant::now();
+    let o = run(q(&data)
+        .args([
+            "--json",
+            "screen",
+            "--time-limit",
+            "1",
+            "--indicator",
+            "TS-R01",
+            "--indicators",
+        ])
+        .arg(&user));
+    assert!(started.elapsed().as_secs() < 30, "stopped promptly");
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let ind = &r["indicators"][0];
+    assert_eq!(ind["status"], "failed");
+    assert_eq!(ind["error"]["code"], "SCREEN_TIMEOUT");
+    assert!(ind["error"]["zh"].as_str().unwrap().contains("时间上限"));
+    assert!(ind["error"]["en"].as_str().unwrap().contains("time limit"));
 }

@@ -1,5 +1,6 @@
 //! `demo`: synthesise a county, initialise a fresh store and lake in a folder of its own, import
-//! everything, create one account per role, then serve (unless `--no-serve`).
+//! everything, create one account per role, screen it with the shipped indicators, then serve
+//! (unless `--no-serve`).
 
 use super::{Ctx, ensure_store, import, now};
 use crate::cli::DemoArgs;
@@ -74,10 +75,66 @@ pub async fn run(
     let accounts = create_accounts(&store, &env.ledger).await?;
     let totals = store.registry_totals().await?;
     let loaded = started.elapsed().as_secs_f64();
+    // Screen the county on the synthetic data's reference day, so there are hits to look at.
+    let screen_args = crate::cli::ScreenArgs {
+        domain: None,
+        indicator: None,
+        as_of: Some(
+            qinglian_synth::packs::as_of()
+                .format("%Y-%m-%d")
+                .to_string(),
+        ),
+        time_limit: 120,
+        memory_limit: 2048,
+        catalogue: crate::cli::CatalogueArgs::default(),
+    };
+    let screening = match super::screen::run_screen(&ctx, &screen_args).await? {
+        Ok(r) if !r.failed() => r,
+        _ => anyhow::bail!("演示数据排查失败 / screening the demo data failed"),
+    };
+    // A few examples from different indicators, most severe first, rather than three of one.
+    let mut samples = store
+        .list_hits(
+            &Principal::operator(),
+            &qinglian_store::HitFilter {
+                limit: 1000,
+                ..Default::default()
+            },
+        )
+        .await?;
+    let rank = |s: &str| match s {
+        "high" => 0,
+        "medium" => 1,
+        _ => 2,
+    };
+    samples.sort_by(|a, b| {
+        (rank(&a.severity), &a.indicator_id).cmp(&(rank(&b.severity), &b.indicator_id))
+    });
+    let mut seen_domains = std::collections::BTreeSet::new();
+    let mut seen = std::collections::BTreeSet::new();
+    samples.retain(|h| seen.insert(h.indicator_id.clone()));
+    let mut picked: Vec<_> = Vec::new();
+    for h in &samples {
+        if seen_domains.insert(h.domain.clone()) {
+            picked.push(h.clone());
+        }
+    }
+    for h in &samples {
+        if picked.len() >= 3 {
+            break;
+        }
+        if !picked.iter().any(|p| p.id == h.id) {
+            picked.push(h.clone());
+        }
+    }
+    let samples = picked;
+    let as_of = qinglian_synth::packs::as_of();
     if json {
         crate::output::print_json(&serde_json::json!({
             "data": dir, "loaded_seconds": loaded, "totals": totals.iter().map(|(t, n)| (t.to_string(), n)).collect::<std::collections::BTreeMap<_, _>>(),
             "accounts": accounts.iter().map(|(u, r, s)| serde_json::json!({"username": u, "role": r, "scope": s, "password": DEMO_PASSWORD})).collect::<Vec<_>>(),
+            "screening": screening.json(),
+            "sample_hits": samples,
         }));
     } else {
         println!(
@@ -90,6 +147,22 @@ pub async fn run(
                 .iter()
                 .map(|(t, n)| vec![(*t).to_owned(), n.to_string()])
                 .collect::<Vec<_>>(),
+        );
+        println!(
+            "\n风险排查：{} 条命中（值得关注的线索，不是结论；qinglian --data {} hits 查看全部）/ screening: {} hits (reasons to look, not verdicts; see all with qinglian --data {} hits)",
+            screening.total_hits(),
+            dir.display(),
+            screening.total_hits(),
+            dir.display()
+        );
+        for h in &samples {
+            println!(
+                "  · [{}] {}\n    {}",
+                h.indicator_id, h.explanation_zh, h.explanation_en
+            );
+        }
+        println!(
+            "  演示数据截至 {as_of}；重新排查请加 --as-of {as_of}（默认按今天，逾期类指标会多出命中）\n  the demo data ends on {as_of}: re-screen with --as-of {as_of} (the default is today, which makes more payments overdue)"
         );
         println!(
             "\n演示账号（密码均为 {DEMO_PASSWORD}）/ demo accounts (password {DEMO_PASSWORD} for all):"

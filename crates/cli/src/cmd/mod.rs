@@ -7,6 +7,7 @@ mod import;
 mod info;
 mod init;
 mod ledger;
+mod screen;
 mod serve;
 mod synth;
 mod users;
@@ -64,6 +65,8 @@ pub async fn run(cli: Cli, data_from_flag: bool) -> anyhow::Result<ExitCode> {
             ledger::verify_receipt(&file, &vkey, json)
         }
         Command::Datasets(a) => info::datasets(a.name.as_deref(), json),
+        // The catalogue ships inside the binary: no settings, no store, no data directory.
+        Command::Indicators(c) => screen::indicators(c, json).await,
         command => {
             let ctx = Ctx {
                 settings: Settings::resolve(&o)?,
@@ -82,7 +85,12 @@ pub async fn run(cli: Cli, data_from_flag: bool) -> anyhow::Result<ExitCode> {
                 Command::Ledger(c) => ledger::run(&ctx, c).await,
                 Command::Backup { dir } => backup::backup(&ctx, &dir).await,
                 Command::Restore { dir } => backup::restore(&ctx, &dir).await,
-                Command::Demo(_) | Command::Synth(_) | Command::Datasets(_) => {
+                Command::Screen(a) => screen::screen(&ctx, &a).await,
+                Command::Hits(a) => screen::hits(&ctx, a).await,
+                Command::Demo(_)
+                | Command::Synth(_)
+                | Command::Datasets(_)
+                | Command::Indicators(_) => {
                     unreachable!("handled above")
                 }
             }
