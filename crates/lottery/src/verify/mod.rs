@@ -1,0 +1,12 @@
+//! `verify all` and `verify me` (LOT1 §4.7): offline, no database, no network.
+
+pub mod all;
+mod compare;
+pub mod me;
+pub mod report;
+mod summary;
+mod timing;
+
+pub use all::{Notarised, TimingEvidence, VerifyOptions, verify_all, verify_all_with};
+pub use me::{MeChoice, MeReport, verify_me};
+pub use report::{Check, Report, Status};
