@@ -15,7 +15,6 @@ use qinglian_screen::{Catalogue, Engine, Hit, Indicator, Limits, Overrides, Scre
 use qinglian_store::ledger::Unit;
 use qinglian_store::{HitFilter, HitRecord, Principal, hit_upsert_stmts};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -457,11 +456,9 @@ pub async fn run_screen(
     }
 
     // One ledger entry per run; the hits it writes are its change, so both commit together.
-    // The entry holds references only: versions, parameter and snapshot hashes, a hash of the
-    // hit ids; never the explanations (they quote people's records).
-    let mut sorted_ids = ids.clone();
-    sorted_ids.sort();
-    let ids_hash = hex::encode(Sha256::digest(sorted_ids.join("\n").as_bytes()));
+    // The entry holds references only: versions, parameter and snapshot hashes, the Merkle
+    // root over the hits; never the explanations (they quote people's records).
+    let hits_root = hits_root(&records);
     let inputs: BTreeMap<&str, &str> = engine
         .inputs()
         .iter()
@@ -488,7 +485,7 @@ pub async fn run_screen(
         "indicators": per_indicator,
         "inputs": inputs,
         "hits": records.len(),
-        "hit_ids_sha256": ids_hash,
+        "hits_root": qinglian_ledger::hash_to_hex(&hits_root),
         "actor": "cli",
         "ts": chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
     });
@@ -506,6 +503,33 @@ pub async fn run_screen(
         elapsed_ms: started.elapsed().as_millis() as u64,
         ledger_index: appended.index,
     }))
+}
+
+/// One hit's leaf in its run's Merkle tree: the facts that identify it, as canonical JSON.
+/// A single hit is then provable like an imported row: the run entry's inclusion proof plus
+/// the hit's proof under `hits_root`.
+pub fn hit_leaf(r: &HitRecord) -> Vec<u8> {
+    qinglian_ledger::canonical_json(&json!({
+        "id": r.id,
+        "indicator_id": r.indicator_id,
+        "indicator_version": r.indicator_version,
+        "param_hash": r.param_hash,
+        "facts_hash": r.facts_hash,
+        "unit_id": r.unit_id,
+    }))
+    .expect("hit leaves hold no floats")
+}
+
+/// The Merkle root (RFC 9162) over a run's hits, in id order.
+pub fn hits_root(records: &[HitRecord]) -> qinglian_ledger::Hash {
+    let mut leaves: Vec<(&str, Vec<u8>)> =
+        records.iter().map(|r| (r.id.as_str(), hit_leaf(r))).collect();
+    leaves.sort();
+    let hashes: Vec<_> = leaves
+        .iter()
+        .map(|(_, l)| qinglian_ledger::leaf_hash(l))
+        .collect();
+    qinglian_ledger::root_of(&hashes)
 }
 
 fn status_code(s: &Status) -> &'static str {
