@@ -522,8 +522,10 @@ pub fn hit_leaf(r: &HitRecord) -> Vec<u8> {
 
 /// The Merkle root (RFC 9162) over a run's hits, in id order.
 pub fn hits_root(records: &[HitRecord]) -> qinglian_ledger::Hash {
-    let mut leaves: Vec<(&str, Vec<u8>)> =
-        records.iter().map(|r| (r.id.as_str(), hit_leaf(r))).collect();
+    let mut leaves: Vec<(&str, Vec<u8>)> = records
+        .iter()
+        .map(|r| (r.id.as_str(), hit_leaf(r)))
+        .collect();
     leaves.sort();
     let hashes: Vec<_> = leaves
         .iter()
