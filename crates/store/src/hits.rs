@@ -7,7 +7,7 @@
 //! listings unless asked for, and screening reports it as suppressed.
 
 use crate::ledger::change::bind_all;
-use crate::ledger::{Bind, Stmt};
+use crate::ledger::{Bind, Ledger, Stmt, Unit};
 use crate::scope::{self, Principal};
 use crate::{Result, Store, StoreError, on_pool};
 use qinglian_core::Msg;
@@ -367,12 +367,16 @@ impl Store {
         Ok(row.map(HitRecord::from))
     }
 
-    /// Records a decision on a hit the principal may see.
+    /// Records a decision on a hit the principal may see, as a ledger entry (kind
+    /// `hit_decision`, object ("hit", id)) committed with the row. The entry carries the
+    /// note's SHA-256, never its text.
     pub async fn decide_hit(
         &self,
+        ledger: &Ledger,
         p: &Principal,
         id: &str,
         decision: &str,
+        note: Option<&str>,
         now: i64,
     ) -> Result<()> {
         if !DECISIONS.contains(&decision) {
@@ -386,19 +390,44 @@ impl Store {
                 ),
             )));
         }
-        let f = scope::hits(p, "hits", 5);
-        let sql = format!(
-            "UPDATE hits SET decision = $1, decided_by = $2, decided_at = $3 WHERE id = $4 AND {}",
-            f.sql
-        );
-        let done = on_pool!(self, pool => {
-            let mut q = sqlx::query(&sql).bind(decision).bind(&p.username).bind(now).bind(id);
-            for b in &f.binds { q = q.bind(b); }
-            q.execute(pool).await?.rows_affected()
-        });
-        if done == 0 {
+        if !crate::workflow::machine::may(p.role, "decide") {
+            return Err(StoreError::Invalid(Msg::new(
+                "HIT_FORBIDDEN",
+                format!("角色“{}”不能判定命中", p.role.name_zh()),
+                format!("role {} may not decide hits", p.role.as_str()),
+            )));
+        }
+        if self.get_hit(p, id).await?.is_none() {
             return Err(StoreError::NotFound(format!("命中 / hit {id}")));
         }
+        let note = note.map(str::trim).filter(|n| !n.is_empty());
+        let change = vec![
+            Stmt::new(
+                "UPDATE hits SET decision = $1, decided_by = $2, decided_at = $3, decision_note = $4 WHERE id = $5",
+                vec![
+                    Bind::Text(decision.to_owned()),
+                    Bind::Text(p.username.clone()),
+                    Bind::Int(now),
+                    Bind::OptText(note.map(str::to_owned)),
+                    Bind::Text(id.to_owned()),
+                ],
+            )
+            .expecting(1),
+        ];
+        let entry = serde_json::json!({
+            "hit": id,
+            "decision": decision,
+            "note_sha256": crate::workflow::note_hash(note),
+            "actor": p.username,
+            "ts": crate::workflow::ts(now),
+        });
+        ledger
+            .append(
+                Unit::new("hit_decision", crate::workflow::entry(entry))
+                    .about("hit", id)
+                    .with_change(change),
+            )
+            .await?;
         Ok(())
     }
 }

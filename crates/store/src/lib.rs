@@ -14,6 +14,7 @@ mod registry;
 pub mod scope;
 pub mod testing;
 mod users;
+pub mod workflow;
 
 pub use auth::{hash_password, random_password, random_seed, verify_password};
 pub use error::StoreError;
@@ -24,6 +25,10 @@ pub use registry::{
 };
 pub use scope::{Principal, Scope};
 pub use users::{NewUser, TokenInfo, User};
+pub use workflow::{
+    ClueEvent, ClueRecord, DataCheck, Escalation, InboxRow, ItemRecord, Move, NewItem,
+    OutcomeReport, UnitOutcome, Verification,
+};
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};

@@ -140,6 +140,20 @@ pub(crate) fn hits(p: &Principal, alias: &str, first: usize) -> Filter {
     units(p, alias, first)
 }
 
+/// Clues: like the hits and units they are about (`alias.unit_id`, `alias.division_code`).
+pub(crate) fn clues(p: &Principal, alias: &str, first: usize) -> Filter {
+    units(p, alias, first)
+}
+
+/// A narrowing filter (not a grant): rows whose division column lies inside `code`. Used by
+/// reports together with the principal's own filter.
+pub(crate) fn inside_division(col: &str, code: &DivisionCode, first: usize) -> Filter {
+    let mut binds = Vec::new();
+    let mut next = first;
+    let sql = division_ranges(col, std::slice::from_ref(code), &mut next, &mut binds);
+    Filter { sql, binds }
+}
+
 /// People: by their own division, or by the unit they work in being visible.
 pub(crate) fn people(p: &Principal, alias: &str, first: usize) -> Filter {
     let mut binds = Vec::new();

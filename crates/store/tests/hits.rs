@@ -74,6 +74,7 @@ fn ids(hits: &[HitRecord]) -> Vec<&str> {
 
 async fn suite(store: Store) {
     let op = Principal::operator();
+    let ledger = qinglian_store::testing::test_ledger(&store).await;
     let batch = vec![
         hit("h1", "SL-S01", "U-XH", "330106", "C1", 0.41),
         hit("h2", "SL-S01", "U-SC", "330102", "C2", 0.55),
@@ -163,11 +164,25 @@ async fn suite(store: Store) {
     // A decided false positive is not raised again: left out of listings, reported as
     // suppressed when the same facts come back; the decision survives re-screening.
     store
-        .decide_hit(&county, "h1", "false_positive", 3_000)
+        .decide_hit(
+            &ledger,
+            &county,
+            "h1",
+            "false_positive",
+            Some("核实为误报"),
+            3_000,
+        )
         .await
         .unwrap();
     let e = store
-        .decide_hit(&county, "h2", "confirmed", 3_000)
+        .decide_hit(
+            &ledger,
+            &county,
+            "h2",
+            "confirmed",
+            Some("核实为误报"),
+            3_000,
+        )
         .await
         .unwrap_err();
     assert_eq!(
@@ -176,7 +191,7 @@ async fn suite(store: Store) {
         "cannot decide outside the jurisdiction"
     );
     let e = store
-        .decide_hit(&county, "h1", "maybe", 3_000)
+        .decide_hit(&ledger, &county, "h1", "maybe", Some("核实为误报"), 3_000)
         .await
         .unwrap_err();
     assert_eq!(e.code(), "HIT_BAD_DECISION");

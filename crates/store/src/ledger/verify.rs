@@ -25,7 +25,8 @@ pub struct VerifyReport {
     pub checkpoints_checked: u64,
     /// Size of the user's checkpoint that the log was found consistent with.
     pub consistent_with: Option<u64>,
-    /// Tracked objects (users, tokens) whose current state was replayed from their history.
+    /// Tracked objects (users, tokens, clues, decided hits) whose current state was replayed
+    /// from their history.
     pub objects_replayed: u64,
 }
 
@@ -399,7 +400,7 @@ impl Store {
                 format!("entry {} lies beyond the log's size", e.index),
             ));
         }
-        let objects_replayed = self.ledger_replay().await?;
+        let objects_replayed = self.ledger_replay().await? + self.workflow_replay().await?;
         Ok(VerifyReport {
             objects_replayed,
             origin: state.origin,
