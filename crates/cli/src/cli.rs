@@ -3,6 +3,9 @@
 use clap::{ArgAction, Args, Parser, Subcommand};
 use std::path::PathBuf;
 
+mod workflow;
+pub use workflow::*;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "qinglian",
@@ -94,6 +97,16 @@ pub enum Command {
     Screen(ScreenArgs),
     /// 命中（值得关注的线索）：列出、导出、重算 / hits (reasons to look): list, export, re-run
     Hits(HitsArgs),
+    /// 问题线索：登记、分办、处置、认定、整改、销号 / clues: open, triage, dispose, find, rectify, close
+    #[command(subcommand)]
+    Clues(CluesCmd),
+    /// 后台任务（逾期升级）/ background jobs (overdue escalation)
+    #[command(subcommand)]
+    Jobs(JobsCmd),
+    /// 站内通知 / in-app notifications
+    Inbox(InboxArgs),
+    /// 成效统计：发现问题、整改、完善制度、处理人员、退赔 / outcomes: problems found and rectified, systems improved, persons handled, money recovered
+    Report(ReportArgs),
     /// 启动 Web 服务 / run the web server
     Serve(ServeArgs),
     /// 生成确定性的合成数据 / write deterministic synthetic data
@@ -424,6 +437,17 @@ pub struct HitsArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum HitsCmd {
+    /// 判定命中：confirmed 属实、false_positive 误报（同一事实不再提示）、unsure 待定；记入账本 / decide a hit: confirmed, false_positive (not raised again for the same facts) or unsure; ledgered
+    Decide {
+        /// 命中编号（完整或至少 8 位前缀）/ hit id (full, or a prefix of at least 8 characters)
+        id: String,
+        /// confirmed | false_positive | unsure
+        #[arg(long)]
+        decision: String,
+        /// 说明 / remark
+        #[arg(long)]
+        note: Option<String>,
+    },
     /// 在记录的数据快照与参数上重新计算一个命中，报告是否一致 / re-compute a hit on its recorded snapshot and parameters and say whether it is the same
     Rerun {
         /// 命中编号（完整或至少 8 位前缀）/ hit id (full, or a prefix of at least 8 characters)

@@ -116,6 +116,22 @@ pub const SETTINGS: &[SettingDoc] = &[
         en: "directory of your own indicators, added to the shipped ones (parameter overrides: <data>/overrides.toml)",
     },
     SettingDoc {
+        key: "cooldown_days",
+        flag: "clues item verify --cooldown-days N",
+        env: "QINGLIAN_COOLDOWN_DAYS",
+        default: "30",
+        zh: "销号冷却期（天）：关联指标在此期间内对该主体有过命中则不能核查为已整改",
+        en: "closure cool-down (days): an item's indicator must not have fired for its subject within it",
+    },
+    SettingDoc {
+        key: "escalation_days",
+        flag: "jobs run --escalation-days N",
+        env: "QINGLIAN_ESCALATION_DAYS",
+        default: "7",
+        zh: "逾期线索升级后仍逾期，再次升级的间隔（天）",
+        en: "days before a still-overdue clue is escalated again",
+    },
+    SettingDoc {
         key: "log",
         flag: "--log FILTER",
         env: "QINGLIAN_LOG",
@@ -140,6 +156,8 @@ pub struct FileConfig {
     pub log: Option<String>,
     pub ledger_origin: Option<String>,
     pub ledger_key: Option<PathBuf>,
+    pub cooldown_days: Option<i64>,
+    pub escalation_days: Option<i64>,
 }
 
 /// Values from flags or environment (clap merged those two already).
@@ -157,6 +175,8 @@ pub struct Overrides {
     pub log: Option<String>,
     pub ledger_origin: Option<String>,
     pub ledger_key: Option<PathBuf>,
+    pub cooldown_days: Option<i64>,
+    pub escalation_days: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -174,6 +194,8 @@ pub struct Settings {
     pub log: String,
     pub ledger_origin: String,
     pub ledger_key: PathBuf,
+    pub cooldown_days: i64,
+    pub escalation_days: i64,
 }
 
 impl Settings {
@@ -244,6 +266,8 @@ impl Settings {
                 .clone()
                 .or(file.ledger_origin)
                 .unwrap_or_else(|| "qinglian.local/ledger/v1".into()),
+            cooldown_days: o.cooldown_days.or(file.cooldown_days).unwrap_or(30),
+            escalation_days: o.escalation_days.or(file.escalation_days).unwrap_or(7),
             ledger_key: o
                 .ledger_key
                 .clone()
@@ -289,6 +313,8 @@ impl Settings {
             ("log", self.log.clone()),
             ("ledger_origin", self.ledger_origin.clone()),
             ("ledger_key", self.ledger_key.display().to_string()),
+            ("cooldown_days", self.cooldown_days.to_string()),
+            ("escalation_days", self.escalation_days.to_string()),
         ]
     }
 }

@@ -2,10 +2,12 @@
 //! 1 refused input or failed check, 2 usage or I/O problem.
 
 mod backup;
+mod clues;
 mod demo;
 mod import;
 mod info;
 mod init;
+mod jobs;
 mod ledger;
 mod screen;
 mod serve;
@@ -41,6 +43,10 @@ pub async fn run(cli: Cli, data_from_flag: bool) -> anyhow::Result<ExitCode> {
         Command::Init(a) => o.ledger_origin = a.origin.clone(),
         Command::Serve(a) => web_overrides(&mut o, &a.web),
         Command::Demo(a) => web_overrides(&mut o, &a.web),
+        Command::Clues(crate::cli::CluesCmd::Item(crate::cli::ItemCmd::Verify(a))) => {
+            o.cooldown_days = a.cooldown_days;
+        }
+        Command::Jobs(crate::cli::JobsCmd::Run(a)) => o.escalation_days = a.escalation_days,
         _ => {}
     }
     let json = g.json;
@@ -86,7 +92,15 @@ pub async fn run(cli: Cli, data_from_flag: bool) -> anyhow::Result<ExitCode> {
                 Command::Backup { dir } => backup::backup(&ctx, &dir).await,
                 Command::Restore { dir } => backup::restore(&ctx, &dir).await,
                 Command::Screen(a) => screen::screen(&ctx, &a).await,
+                Command::Hits(crate::cli::HitsArgs {
+                    action: Some(crate::cli::HitsCmd::Decide { id, decision, note }),
+                    ..
+                }) => clues::decide(&ctx, &id, &decision, note.as_deref()).await,
                 Command::Hits(a) => screen::hits(&ctx, a).await,
+                Command::Clues(c) => clues::run(&ctx, c).await,
+                Command::Jobs(c) => jobs::run(&ctx, c).await,
+                Command::Inbox(a) => jobs::inbox(&ctx, &a).await,
+                Command::Report(a) => jobs::report(&ctx, &a).await,
                 Command::Demo(_)
                 | Command::Synth(_)
                 | Command::Datasets(_)

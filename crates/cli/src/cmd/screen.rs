@@ -775,7 +775,7 @@ pub async fn hits(ctx: &Ctx, a: HitsArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn find_hit(store: &qinglian_store::Store, id: &str) -> anyhow::Result<HitRecord> {
+pub async fn find_hit(store: &qinglian_store::Store, id: &str) -> anyhow::Result<HitRecord> {
     let op = Principal::operator();
     if id.len() == 64
         && let Some(h) = store.get_hit(&op, id).await?

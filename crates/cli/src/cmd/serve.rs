@@ -29,7 +29,10 @@ pub async fn serve_until_ctrl_c(store: Store, s: &Settings) -> anyhow::Result<()
 }
 
 pub async fn run(ctx: &Ctx) -> anyhow::Result<ExitCode> {
-    let store = ensure_store(&ctx.settings).await?.store;
+    let env = ensure_store(&ctx.settings).await?;
+    let store = env.store;
+    // Background jobs (overdue escalation) every `jobs::SCHEDULE`, beside the server.
+    super::jobs::spawn_periodic(store.clone(), env.ledger, ctx.settings.escalation_days);
     serve_until_ctrl_c(store.clone(), &ctx.settings).await?;
     store.close().await;
     Ok(ExitCode::SUCCESS)
