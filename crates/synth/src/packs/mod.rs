@@ -7,9 +7,10 @@
 pub mod soe_leasing;
 pub mod village_assets;
 
+use crate::registry::{OrgRole, Post, Registry, Relation};
 use crate::truth::{Anomaly, AnomalyKind, Expect};
 use chrono::{Months, NaiveDate};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// The reference day of every pack: screening the synthetic data "as of" this day reproduces
 /// the ground truth (`ground_truth.json` records it as `as_of`).
@@ -287,4 +288,58 @@ pub(crate) fn write_village_assets(
         ),
     )?;
     Ok(files)
+}
+
+/// Registry facts both packs need, indexed once per generation.
+pub(crate) struct Index<'r> {
+    pub(crate) posts_by_unit: HashMap<&'r str, Vec<&'r Post>>,
+    pub(crate) relatives: HashMap<&'r str, Vec<(&'r str, Relation)>>,
+    pub(crate) names: HashMap<&'r str, &'r str>,
+    /// Units where someone behind a firm (shareholder, legal representative, manager) holds
+    /// or held a post: such a firm never deals with those units in the background.
+    pub(crate) firm_links: HashMap<&'r str, BTreeSet<&'r str>>,
+}
+
+impl<'r> Index<'r> {
+    pub(crate) fn new(reg: &'r Registry) -> Self {
+        let mut posts_by_unit: HashMap<&str, Vec<&Post>> = HashMap::new();
+        let mut units_of_person: HashMap<&str, Vec<&str>> = HashMap::new();
+        for p in &reg.posts {
+            posts_by_unit.entry(p.unit_id.as_str()).or_default().push(p);
+            units_of_person
+                .entry(p.person_id.as_str())
+                .or_default()
+                .push(p.unit_id.as_str());
+        }
+        let mut relatives: HashMap<&str, Vec<(&str, Relation)>> = HashMap::new();
+        for r in &reg.person_relations {
+            relatives
+                .entry(r.person_id.as_str())
+                .or_default()
+                .push((r.related_person_id.as_str(), r.relation));
+        }
+        let names = reg
+            .people
+            .iter()
+            .map(|p| (p.person_id.as_str(), p.name.as_str()))
+            .collect();
+        let mut firm_links: HashMap<&str, BTreeSet<&str>> = HashMap::new();
+        for o in reg
+            .org_relations
+            .iter()
+            .filter(|o| o.role != OrgRole::Employee)
+        {
+            let units = units_of_person.get(o.person_id.as_str());
+            firm_links
+                .entry(o.org_uscc.as_str())
+                .or_default()
+                .extend(units.into_iter().flatten().copied());
+        }
+        Index {
+            posts_by_unit,
+            relatives,
+            names,
+            firm_links,
+        }
+    }
 }

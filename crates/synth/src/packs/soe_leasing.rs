@@ -8,10 +8,10 @@
 //! gets planted anomalies, near misses just inside a threshold and legitimate outliers, each on a
 //! property of its own, recorded in the ground truth.
 
-use super::{Truth, add_months, as_of, days, hundredths, lease_end, median, ymd, yuan};
+use super::{Index, Truth, add_months, as_of, days, hundredths, lease_end, median, ymd, yuan};
 use crate::ids::{self, UsccCategory};
 use crate::names;
-use crate::registry::{OrgRelation, OrgRole, Post, Registry, Relation, county_rng};
+use crate::registry::{OrgRelation, OrgRole, Registry, Relation, county_rng};
 use crate::truth::{Anomaly, AnomalyKind, Expect};
 use crate::write::Cell;
 use chrono::{Datelike, NaiveDate};
@@ -281,60 +281,6 @@ const SCOPES: &[&str] = &[
     "医疗器械经营",
 ];
 const EXCHANGES: &[&str] = &["浙江产权交易所", "杭州产权交易所", "市公共资源交易中心"];
-
-/// Registry facts the pack needs, indexed once.
-struct Index<'r> {
-    posts_by_unit: HashMap<&'r str, Vec<&'r Post>>,
-    relatives: HashMap<&'r str, Vec<(&'r str, Relation)>>,
-    names: HashMap<&'r str, &'r str>,
-    /// Units where someone behind a firm (shareholder, legal representative, manager) holds
-    /// or held a post: such a firm never rents from those units in the background.
-    firm_links: HashMap<&'r str, BTreeSet<&'r str>>,
-}
-
-impl<'r> Index<'r> {
-    fn new(reg: &'r Registry) -> Self {
-        let mut posts_by_unit: HashMap<&str, Vec<&Post>> = HashMap::new();
-        let mut units_of_person: HashMap<&str, Vec<&str>> = HashMap::new();
-        for p in &reg.posts {
-            posts_by_unit.entry(p.unit_id.as_str()).or_default().push(p);
-            units_of_person
-                .entry(p.person_id.as_str())
-                .or_default()
-                .push(p.unit_id.as_str());
-        }
-        let mut relatives: HashMap<&str, Vec<(&str, Relation)>> = HashMap::new();
-        for r in &reg.person_relations {
-            relatives
-                .entry(r.person_id.as_str())
-                .or_default()
-                .push((r.related_person_id.as_str(), r.relation));
-        }
-        let names = reg
-            .people
-            .iter()
-            .map(|p| (p.person_id.as_str(), p.name.as_str()))
-            .collect();
-        let mut firm_links: HashMap<&str, BTreeSet<&str>> = HashMap::new();
-        for o in reg
-            .org_relations
-            .iter()
-            .filter(|o| o.role != OrgRole::Employee)
-        {
-            let units = units_of_person.get(o.person_id.as_str());
-            firm_links
-                .entry(o.org_uscc.as_str())
-                .or_default()
-                .extend(units.into_iter().flatten().copied());
-        }
-        Index {
-            posts_by_unit,
-            relatives,
-            names,
-            firm_links,
-        }
-    }
-}
 
 /// Generates the pack for every county of the registry, in code order, and adds the firm links
 /// it plants to the registry's `org_relations`.

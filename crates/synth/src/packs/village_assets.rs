@@ -8,10 +8,10 @@
 //! honest grading), so that a hit on it is a false positive. Each county then gets planted cases,
 //! near misses and legitimate outliers on contracts of their own, recorded in the ground truth.
 
-use super::{Truth, add_months, as_of, days, hundredths, ymd, yuan};
+use super::{Index, Truth, add_months, as_of, days, hundredths, ymd, yuan};
 use crate::ids::{self, UsccCategory};
 use crate::names;
-use crate::registry::{OrgRelation, OrgRole, Post, Registry, Relation, county_rng};
+use crate::registry::{OrgRelation, OrgRole, Registry, Relation, county_rng};
 use crate::truth::{Anomaly, AnomalyKind, Expect};
 use crate::write::Cell;
 use chrono::{Datelike, NaiveDate};
@@ -248,61 +248,6 @@ impl VillageAssets {
         self.payments.append(&mut o.payments);
         self.disclosures.append(&mut o.disclosures);
         self.gradings.append(&mut o.gradings);
-    }
-}
-
-/// Registry facts the pack needs, indexed once.
-struct Index<'r> {
-    posts_by_unit: HashMap<&'r str, Vec<&'r Post>>,
-    relatives: HashMap<&'r str, Vec<(&'r str, Relation)>>,
-    names: HashMap<&'r str, &'r str>,
-    /// Units where someone behind a firm holds or held a post.
-    firm_links: HashMap<&'r str, BTreeSet<&'r str>>,
-}
-
-impl<'r> Index<'r> {
-    fn new(reg: &'r Registry) -> Self {
-        let mut posts_by_unit: HashMap<&str, Vec<&Post>> = HashMap::new();
-        let mut units_of_person: HashMap<&str, Vec<&str>> = HashMap::new();
-        for p in &reg.posts {
-            posts_by_unit.entry(p.unit_id.as_str()).or_default().push(p);
-            units_of_person
-                .entry(p.person_id.as_str())
-                .or_default()
-                .push(p.unit_id.as_str());
-        }
-        let mut relatives: HashMap<&str, Vec<(&str, Relation)>> = HashMap::new();
-        for r in &reg.person_relations {
-            relatives
-                .entry(r.person_id.as_str())
-                .or_default()
-                .push((r.related_person_id.as_str(), r.relation));
-        }
-        let names = reg
-            .people
-            .iter()
-            .map(|p| (p.person_id.as_str(), p.name.as_str()))
-            .collect();
-        let mut firm_links: HashMap<&str, BTreeSet<&str>> = HashMap::new();
-        for o in reg
-            .org_relations
-            .iter()
-            .filter(|o| o.role != OrgRole::Employee)
-        {
-            firm_links.entry(o.org_uscc.as_str()).or_default().extend(
-                units_of_person
-                    .get(o.person_id.as_str())
-                    .into_iter()
-                    .flatten()
-                    .copied(),
-            );
-        }
-        Index {
-            posts_by_unit,
-            relatives,
-            names,
-            firm_links,
-        }
     }
 }
 
