@@ -33,6 +33,42 @@ def binom_cdf(k, n, p):
     return min(1.0, math.exp(m + math.log(sum(math.exp(x - m) for x in logs))))
 
 
+def chi2_sf(x, df):
+    """Upper tail of the chi-square distribution (as Qinglian's `chi2_sf`)."""
+    if x is None or df is None or df < 1 or not math.isfinite(x):
+        return None
+    if x <= 0.0:
+        return 1.0
+    a, z = df / 2.0, x / 2.0
+    front = math.exp(-z + a * math.log(z) - math.lgamma(a))
+    if z < a + 1.0:
+        ap, term = a, 1.0 / a
+        total = term
+        for _ in range(10000):
+            ap += 1.0
+            term *= z / ap
+            total += term
+            if abs(term) < abs(total) * 1e-16:
+                break
+        return min(1.0, max(0.0, 1.0 - total * front))
+    tiny = 1e-300
+    b = z + 1.0 - a
+    c, d = 1.0 / tiny, 1.0 / b
+    h = d
+    for i in range(1, 10000):
+        an = -i * (i - a)
+        b += 2.0
+        d = an * d + b
+        d = tiny if abs(d) < tiny else d
+        c = b + an / c
+        c = tiny if abs(c) < tiny else c
+        d = 1.0 / d
+        h *= d * c
+        if abs(d * c - 1.0) < 1e-16:
+            break
+    return min(1.0, max(0.0, h * front))
+
+
 def value(p):
     v, t = p["value"], p["type"]
     if t == "date":
@@ -61,6 +97,9 @@ def main():
         ["BIGINT", "BIGINT", "DOUBLE"],
         "DOUBLE",
         null_handling="special",
+    )
+    con.create_function(
+        "chi2_sf", chi2_sf, ["DOUBLE", "BIGINT"], "DOUBLE", null_handling="special"
     )
     out = {}
     for ind in spec["indicators"]:

@@ -170,6 +170,7 @@ const DOMAIN_FILES: &[(&str, &str)] = &[
         "village_assets.toml",
         include_str!("../datasets/village_assets.toml"),
     ),
+    ("education.toml", include_str!("../datasets/education.toml")),
 ];
 
 impl Catalogue {

@@ -8,6 +8,7 @@
 //! | `tukey_low(q1, q3, k)`, `tukey_high(q1, q3, k)` | scalar | `q1 − k·IQR`, `q3 + k·IQR`; NULL when IQR = 0 (no fence on a flat group) |
 //! | `robust_z(x, median, mad)` | scalar | `(x − median) / (1.4826·mad)`; NULL when mad = 0 |
 //! | `binom_cdf(k, n, p)` | scalar | P(X ≤ k) for X ~ Binomial(n, p): the p-value of a one-sided test that the true share is below p |
+//! | `chi2_sf(x, df)` | scalar | P(χ² ≥ x) with `df` degrees of freedom: the p-value of a chi-square statistic `x` |
 //!
 //! NULL and non-finite inputs are ignored by the aggregates; an empty group gives NULL.
 
@@ -149,6 +150,78 @@ pub fn binom_cdf(k: i64, n: i64, p: f64) -> Option<f64> {
     Some((max + sum.ln()).exp().min(1.0))
 }
 
+/// ln Γ(a) for a = df/2 with df a positive integer, by the exact recurrences
+/// Γ(m) = (m − 1)! and Γ(m + ½) = √π · ½ · 3⁄2 ⋯ (m − ½), so no series approximation enters.
+fn ln_gamma_half(df: i64) -> f64 {
+    let mut l = 0.0;
+    if df % 2 == 0 {
+        for i in 1..df / 2 {
+            l += (i as f64).ln();
+        }
+    } else {
+        l = 0.5 * std::f64::consts::PI.ln();
+        for i in 0..df / 2 {
+            l += (i as f64 + 0.5).ln();
+        }
+    }
+    l
+}
+
+/// P(χ² ≥ x) for a chi-square distribution with `df` degrees of freedom: the regularised upper
+/// incomplete gamma function Q(df/2, x/2), by its power series below a + 1 and by Lentz's
+/// continued fraction above (Numerical Recipes §6.2), each to double precision. `None` for
+/// df < 1 or a non-finite x.
+pub fn chi2_sf(x: f64, df: i64) -> Option<f64> {
+    if df < 1 || !x.is_finite() {
+        return None;
+    }
+    if x <= 0.0 {
+        return Some(1.0);
+    }
+    let (a, z) = (df as f64 / 2.0, x / 2.0);
+    let log_front = -z + a * z.ln() - ln_gamma_half(df);
+    const EPS: f64 = 1e-16;
+    if z < a + 1.0 {
+        // P(a, z) = e^{−z} z^a / Γ(a) · Σ z^n / (a (a+1) ⋯ (a+n)); Q = 1 − P is not small here.
+        let (mut ap, mut term) = (a, 1.0 / a);
+        let mut sum = term;
+        for _ in 0..10_000 {
+            ap += 1.0;
+            term *= z / ap;
+            sum += term;
+            if term.abs() < sum.abs() * EPS {
+                break;
+            }
+        }
+        Some((1.0 - sum * log_front.exp()).clamp(0.0, 1.0))
+    } else {
+        const TINY: f64 = 1e-300;
+        let mut b = z + 1.0 - a;
+        let mut c = 1.0 / TINY;
+        let mut d = 1.0 / b;
+        let mut h = d;
+        for i in 1..10_000 {
+            let an = -(i as f64) * (i as f64 - a);
+            b += 2.0;
+            d = an * d + b;
+            if d.abs() < TINY {
+                d = TINY;
+            }
+            c = b + an / c;
+            if c.abs() < TINY {
+                c = TINY;
+            }
+            d = 1.0 / d;
+            let delta = d * c;
+            h *= delta;
+            if (delta - 1.0).abs() < EPS {
+                break;
+            }
+        }
+        Some((log_front.exp() * h).clamp(0.0, 1.0))
+    }
+}
+
 /// A scalar UDF over Float64 arguments; scalar inputs give a scalar result.
 fn float_udf(
     name: &str,
@@ -218,6 +291,36 @@ fn binom_udf() -> ScalarUDF {
     )
 }
 
+fn chi2_udf() -> ScalarUDF {
+    let fun = |args: &[ColumnarValue]| -> Result<ColumnarValue> {
+        let all_scalar = args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_)));
+        let arrays = ColumnarValue::values_to_arrays(args)?;
+        let x = arrays[0].as_primitive::<Float64Type>();
+        let df = arrays[1].as_primitive::<datafusion::arrow::datatypes::Int64Type>();
+        let out: Float64Array = (0..x.len())
+            .map(|i| {
+                if x.is_null(i) || df.is_null(i) {
+                    None
+                } else {
+                    chi2_sf(x.value(i), df.value(i))
+                }
+            })
+            .collect();
+        if all_scalar {
+            Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(&out, 0)?))
+        } else {
+            Ok(ColumnarValue::Array(Arc::new(out)))
+        }
+    };
+    create_udf(
+        "chi2_sf",
+        vec![DataType::Float64, DataType::Int64],
+        DataType::Float64,
+        Volatility::Immutable,
+        Arc::new(fun),
+    )
+}
+
 fn fence(low: bool) -> impl Fn(&[Option<f64>]) -> Option<f64> {
     move |a| {
         let (q1, q3, k) = (a[0]?, a[1]?, a[2]?);
@@ -241,10 +344,11 @@ pub fn register(ctx: &SessionContext) {
         (mad > 0.0).then(|| (x - med) / (MAD_SCALE * mad))
     }));
     ctx.register_udf(binom_udf());
+    ctx.register_udf(chi2_udf());
 }
 
 /// Names the validator treats as known functions (for error messages and docs).
-pub const FUNCTIONS: [&str; 7] = [
+pub const FUNCTIONS: [&str; 8] = [
     "peer_q1",
     "peer_q3",
     "peer_mad",
@@ -252,6 +356,7 @@ pub const FUNCTIONS: [&str; 7] = [
     "tukey_high",
     "robust_z",
     "binom_cdf",
+    "chi2_sf",
 ];
 
 #[cfg(test)]
@@ -293,5 +398,45 @@ mod tests {
         assert_eq!(low(&[Some(2.0), Some(6.0), Some(1.5)]), Some(-4.0));
         assert_eq!(low(&[Some(2.0), Some(2.0), Some(1.5)]), None);
         assert_eq!(fence(false)(&[Some(2.0), Some(6.0), Some(1.5)]), Some(12.0));
+    }
+
+    #[test]
+    fn chi_square_tail_matches_known_values() {
+        let close = |a: f64, b: f64, tol: f64| (a - b).abs() <= tol * b.abs().max(1e-300);
+        // Critical values from statistical tables (R: qchisq(1 − α, df)).
+        for (x, df, p) in [
+            (3.841_458_820_694_124, 1, 0.05),
+            (6.634_896_601_021_214, 1, 0.01),
+            (10.827_566_170_662_733, 1, 0.001),
+            (11.070_497_693_516_351, 5, 0.05),
+            (20.515_005_652_432_873, 5, 0.001),
+            (18.307_038_053_275_146, 10, 0.05),
+            (0.454_936_423_119_572_8, 1, 0.5),
+        ] {
+            let got = chi2_sf(x, df).unwrap();
+            assert!(close(got, p, 1e-9), "chi2_sf({x}, {df}) = {got}, want {p}");
+        }
+        // Even df has a closed form: Q = e^{−x/2} Σ_{i<df/2} (x/2)^i / i!, far into the tail too.
+        for (x, df) in [(2.0, 2), (10.0, 4), (100.0, 10), (3.0, 30), (250.0, 50)] {
+            let z: f64 = x / 2.0;
+            let (mut term, mut sum) = (1.0_f64, 1.0_f64);
+            for i in 1..df / 2 {
+                term *= z / i as f64;
+                sum += term;
+            }
+            let want = (-z).exp() * sum;
+            let got = chi2_sf(x, df).unwrap();
+            assert!(
+                close(got, want, 1e-10),
+                "chi2_sf({x}, {df}) = {got}, want {want}"
+            );
+        }
+        assert_eq!(chi2_sf(0.0, 3), Some(1.0));
+        assert_eq!(chi2_sf(-1.0, 3), Some(1.0));
+        assert_eq!(chi2_sf(1.0, 0), None);
+        assert_eq!(chi2_sf(f64::NAN, 2), None);
+        // Monotone in x, and no underflow to exactly zero before the double range ends.
+        let (a, b) = (chi2_sf(40.0, 5).unwrap(), chi2_sf(41.0, 5).unwrap());
+        assert!(a > b && b > 0.0);
     }
 }

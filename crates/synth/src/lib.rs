@@ -9,8 +9,10 @@
 //! `org_relations.csv`), the domain packs (SOE leasing: `market_rents.csv`, `properties.csv`,
 //! `tender_listings.csv`, `lease_contracts.csv`, `rent_payments.csv`; village collective assets:
 //! `collectives.csv`, `village_assets.csv`, `village_resolutions.csv`, `village_contracts.csv`,
-//! `village_payments.csv`, `village_disclosures.csv`, `grading_records.csv`) and
-//! `ground_truth.json` (schema in `GROUND_TRUTH.md`).
+//! `village_payments.csv`, `village_disclosures.csv`, `grading_records.csv`; school enrolment:
+//! `enrolment_plans.csv`, `enrolment_applications.csv`, `household_registrations.csv`,
+//! `admissions.csv`, `lottery_lists.csv`, `class_assignments.csv`, `pupil_records.csv`,
+//! `school_transfers.csv`) and `ground_truth.json` (schema in `GROUND_TRUTH.md`).
 
 mod csv;
 mod error;
@@ -117,10 +119,15 @@ pub fn generate(opts: &Options, progress: &dyn Fn(&str, u64, u64)) -> Result<Sum
     let village =
         packs::village_assets::generate(&mut registry, &counties, opts.seed, &mut truth.anomalies);
     progress("village_assets", 1, 1);
+    progress("education", 0, 1);
+    let education =
+        packs::education::generate(&registry, &counties, opts.seed, &mut truth.anomalies);
+    progress("education", 1, 1);
     let mut summary = write::write_all(&opts.out, &registry, &truth, progress)?;
     // Pack files go after the registry and before the ground truth, in import order.
     let mut packs = packs::write_soe_leasing(&opts.out, &soe, progress)?;
     packs.extend(packs::write_village_assets(&opts.out, &village, progress)?);
+    packs.extend(packs::write_education(&opts.out, &education, progress)?);
     let at = summary.files.len() - 1;
     summary.files.splice(at..at, packs);
     Ok(summary)

@@ -144,6 +144,14 @@ fn county_files_are_valid_and_consistent() {
             "village_payments",
             "village_disclosures",
             "grading_records",
+            "enrolment_plans",
+            "enrolment_applications",
+            "household_registrations",
+            "admissions",
+            "lottery_lists",
+            "class_assignments",
+            "pupil_records",
+            "school_transfers",
             "ground_truth"
         ]
     );
@@ -838,6 +846,197 @@ fn village_assets_pack_is_consistent() {
         .cloned()
         .collect();
     assert_eq!(a.contracts, xihu);
+    let xihu_truth: Vec<_> = t2
+        .into_iter()
+        .filter(|x| x.id.contains("-330106-"))
+        .collect();
+    assert_eq!(t1, xihu_truth);
+}
+
+/// The school enrolment files: headers and labels as the lake expects them, references between
+/// them, every ground-truth key pointing at real rows, planted cases for every ED indicator, a
+/// county the same at every scale.
+#[test]
+fn education_pack_is_consistent() {
+    use qinglian_synth::packs::education as ed;
+    let dir = tempfile::tempdir().unwrap();
+    run(Scale::County, 42, dir.path());
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../lake/datasets/education.toml");
+    let doc: toml::Table = std::fs::read_to_string(&path).unwrap().parse().unwrap();
+    let datasets = doc["dataset"].as_array().unwrap();
+    let files: [(&str, &[(&str, &str)]); 8] = [
+        ("enrolment_plans", &ed::PLANS),
+        ("enrolment_applications", &ed::APPLICATIONS),
+        ("household_registrations", &ed::REGISTRATIONS),
+        ("admissions", &ed::ADMISSIONS),
+        ("lottery_lists", &ed::LISTS),
+        ("class_assignments", &ed::CLASSES),
+        ("pupil_records", &ed::RECORDS),
+        ("school_transfers", &ed::TRANSFERS),
+    ];
+    let mut tables = HashMap::new();
+    for (dataset, cols) in files {
+        let spec = datasets
+            .iter()
+            .find(|d| d["name"].as_str() == Some(dataset))
+            .unwrap()["columns"]
+            .as_array()
+            .unwrap();
+        let names: Vec<&str> = spec.iter().map(|c| c["name"].as_str().unwrap()).collect();
+        assert_eq!(
+            cols.iter().map(|c| c.0).collect::<Vec<_>>(),
+            names,
+            "{dataset}"
+        );
+        let (_, table) = read(&dir.path().join(format!("{dataset}.csv")));
+        assert!(!table.is_empty(), "{dataset}");
+        for ((_, h), c) in cols.iter().zip(spec) {
+            assert_eq!(Some(*h), c["aliases"][0].as_str(), "{dataset}");
+            if let Some(values) = c.get("values") {
+                let allowed: BTreeSet<&str> = values
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v["zh"].as_str().unwrap())
+                    .collect();
+                for r in &table {
+                    let v = r[*h].as_str();
+                    assert!(v.is_empty() || allowed.contains(v), "{dataset}.{h}: {v}");
+                }
+            }
+        }
+        tables.insert(dataset, table);
+    }
+    let ids = |t: &str, col: &str| -> HashSet<String> {
+        tables[t].iter().map(|r| r[col].clone()).collect()
+    };
+    let plans = ids("enrolment_plans", "计划编号");
+    let admissions = ids("admissions", "录取编号");
+    let registrations = ids("household_registrations", "登记编号");
+    let addresses = ids("household_registrations", "地址编号");
+    let admitted = ids("admissions", "学生编号");
+    assert_eq!(
+        admissions.len(),
+        tables["admissions"].len(),
+        "admission ids unique"
+    );
+    assert_eq!(
+        admitted.len(),
+        tables["admissions"].len(),
+        "one admission per pupil"
+    );
+    for r in &tables["admissions"] {
+        let reg = &r["入学登记编号"];
+        assert!(reg.is_empty() || registrations.contains(reg));
+        assert!(r["户籍区划代码"].parse::<u64>().is_ok());
+    }
+    for r in &tables["class_assignments"] {
+        assert!(
+            admitted.contains(&r["学生编号"]),
+            "a class member was admitted"
+        );
+    }
+    for r in &tables["pupil_records"] {
+        assert!(admitted.contains(&r["学生编号"]));
+        assert!(is_date(&r["学期开始日期"]));
+    }
+    let schools: HashSet<String> = tables["enrolment_plans"]
+        .iter()
+        .map(|r| r["学校单位编号"].clone())
+        .collect();
+    let groups = |t: &str, cols: [&str; 3]| -> HashSet<(String, String, String)> {
+        tables[t]
+            .iter()
+            .map(|r| (r[cols[0]].clone(), r[cols[1]].clone(), r[cols[2]].clone()))
+            .collect()
+    };
+    let app_groups = groups(
+        "enrolment_applications",
+        ["学校单位编号", "招生年度", "学段"],
+    );
+    let class_groups = groups("class_assignments", ["学校单位编号", "入学年度", "年级"]);
+    let transfers: HashSet<(String, String)> = tables["school_transfers"]
+        .iter()
+        .map(|r| (r["转入学校单位编号"].clone(), r["学年"].clone()))
+        .collect();
+
+    let gt: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("ground_truth.json")).unwrap(),
+    )
+    .unwrap();
+    let stage_zh = |code: &str| {
+        if code == "primary" {
+            "小学"
+        } else {
+            "初中"
+        }
+        .to_owned()
+    };
+    let mut per_indicator: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for a in gt["anomalies"].as_array().unwrap() {
+        if !a["id"].as_str().unwrap().starts_with("education-") {
+            continue;
+        }
+        let keys = a["keys"].as_object().unwrap();
+        let key = |k: &str| keys[k].as_str().unwrap().to_owned();
+        match a["dataset"].as_str().unwrap() {
+            "admissions" => assert!(admissions.contains(&key("admission_id"))),
+            "enrolment_plans" => assert!(plans.contains(&key("plan_id"))),
+            "household_registrations" => assert!(addresses.contains(&key("address_id"))),
+            "enrolment_applications" => assert!(app_groups.contains(&(
+                key("unit_id"),
+                key("enrol_year"),
+                stage_zh(&key("stage"))
+            ))),
+            "class_assignments" => {
+                let group = (key("unit_id"), key("enrol_year"), key("grade"));
+                assert!(class_groups.contains(&group));
+            }
+            "school_transfers" => {
+                assert!(schools.contains(&key("unit_id")));
+                assert!(
+                    transfers.contains(&(key("unit_id"), key("school_year"))),
+                    "{a}"
+                );
+            }
+            other => panic!("unexpected dataset {other}"),
+        }
+        for i in a["indicators"].as_array().unwrap() {
+            let e = per_indicator
+                .entry(i.as_str().unwrap().to_owned())
+                .or_default();
+            if a["expect"] == "fire" {
+                e.0 += 1;
+            } else {
+                e.1 += 1;
+            }
+        }
+    }
+    assert_eq!(per_indicator.len(), 9, "{per_indicator:?}");
+    for (i, (fire, no_fire)) in &per_indicator {
+        assert!(
+            *fire >= 1 && *no_fire >= 1,
+            "{i}: {fire} fire, {no_fire} no_fire"
+        );
+    }
+
+    let county = Registry::generate(Scale::County, 5, &|_, _, _| {}).unwrap();
+    let city = Registry::generate(Scale::City, 5, &|_, _, _| {}).unwrap();
+    let (mut t1, mut t2) = (Vec::new(), Vec::new());
+    let a = ed::generate(
+        &county,
+        &Registry::counties(Scale::County).unwrap(),
+        5,
+        &mut t1,
+    );
+    let b = ed::generate(&city, &Registry::counties(Scale::City).unwrap(), 5, &mut t2);
+    let xihu: Vec<_> = b
+        .admissions
+        .iter()
+        .filter(|x| x.admission_id.starts_with("LQ330106-"))
+        .cloned()
+        .collect();
+    assert_eq!(a.admissions, xihu);
     let xihu_truth: Vec<_> = t2
         .into_iter()
         .filter(|x| x.id.contains("-330106-"))

@@ -4,6 +4,7 @@
 //! Each pack draws from its own random stream per county (like the registry), so a county's
 //! pack data is the same whether it is generated alone or as part of its city or province.
 
+pub mod education;
 pub mod soe_leasing;
 pub mod village_assets;
 
@@ -290,7 +291,113 @@ pub(crate) fn write_village_assets(
     Ok(files)
 }
 
-/// Registry facts both packs need, indexed once per generation.
+/// Writes the school enrolment files; returns their summaries in import order.
+pub(crate) fn write_education(
+    out: &std::path::Path,
+    d: &education::Education,
+    progress: &dyn Fn(&str, u64, u64),
+) -> Result<Vec<crate::FileSummary>, crate::SynthError> {
+    use crate::csv::write_csv;
+    use education as e;
+    fn h<const N: usize>(cols: [(&'static str, &'static str); N]) -> [&'static str; N] {
+        cols.map(|c| c.1)
+    }
+    let mut files = Vec::new();
+    let mut one = |dataset: &str, n: Result<usize, crate::SynthError>| {
+        n.map(|rows| {
+            files.push(crate::FileSummary {
+                dataset: dataset.to_owned(),
+                path: out.join(format!("{dataset}.csv")),
+                rows,
+            });
+        })
+    };
+    let p = |name: &'static str| move |done, total| progress(name, done, total);
+    let f = |name: &str| out.join(format!("{name}.csv"));
+    one(
+        "enrolment_plans",
+        write_csv(
+            &f("enrolment_plans"),
+            h(e::PLANS),
+            &d.plans,
+            e::plan_cells,
+            &p("enrolment_plans"),
+        ),
+    )?;
+    one(
+        "enrolment_applications",
+        write_csv(
+            &f("enrolment_applications"),
+            h(e::APPLICATIONS),
+            &d.applications,
+            e::application_cells,
+            &p("enrolment_applications"),
+        ),
+    )?;
+    one(
+        "household_registrations",
+        write_csv(
+            &f("household_registrations"),
+            h(e::REGISTRATIONS),
+            &d.registrations,
+            e::registration_cells,
+            &p("household_registrations"),
+        ),
+    )?;
+    one(
+        "admissions",
+        write_csv(
+            &f("admissions"),
+            h(e::ADMISSIONS),
+            &d.admissions,
+            e::admission_cells,
+            &p("admissions"),
+        ),
+    )?;
+    one(
+        "lottery_lists",
+        write_csv(
+            &f("lottery_lists"),
+            h(e::LISTS),
+            &d.lists,
+            e::list_cells,
+            &p("lottery_lists"),
+        ),
+    )?;
+    one(
+        "class_assignments",
+        write_csv(
+            &f("class_assignments"),
+            h(e::CLASSES),
+            &d.classes,
+            e::class_cells,
+            &p("class_assignments"),
+        ),
+    )?;
+    one(
+        "pupil_records",
+        write_csv(
+            &f("pupil_records"),
+            h(e::RECORDS),
+            &d.records,
+            e::record_cells,
+            &p("pupil_records"),
+        ),
+    )?;
+    one(
+        "school_transfers",
+        write_csv(
+            &f("school_transfers"),
+            h(e::TRANSFERS),
+            &d.transfers,
+            e::transfer_cells,
+            &p("school_transfers"),
+        ),
+    )?;
+    Ok(files)
+}
+
+/// Registry facts the packs need, indexed once per generation.
 pub(crate) struct Index<'r> {
     pub(crate) posts_by_unit: HashMap<&'r str, Vec<&'r Post>>,
     pub(crate) relatives: HashMap<&'r str, Vec<(&'r str, Relation)>>,
