@@ -149,27 +149,60 @@ fn seats_of(
         .collect()
 }
 
+/// The published files `verify me` reads, as bytes (a server holding them in its store checks
+/// a family's receipt without writing them to disk). `seed` is optional: only compared.
+#[derive(Debug, Clone, Copy)]
+pub struct MeFiles<'a> {
+    pub params: &'a [u8],
+    pub roster: &'a [u8],
+    pub ceremony: &'a [u8],
+    pub beacon: &'a [u8],
+    pub results: &'a [u8],
+    pub seed: Option<&'a [u8]>,
+}
+
 pub fn verify_me(dir: &Path, raw_id: &str, salt: &str) -> Result<MeReport> {
-    let params_b = read(dir, "params.txt")?;
-    let roster_b = read(dir, "roster.csv")?;
-    let ceremony_b = read(dir, "ceremony.txt")?;
-    let beacon_b = read(dir, "beacon.json")?;
-    let params = Params::parse(&params_b)?;
+    let params = read(dir, "params.txt")?;
+    let roster = read(dir, "roster.csv")?;
+    let ceremony = read(dir, "ceremony.txt")?;
+    let beacon = read(dir, "beacon.json")?;
+    let results = read(dir, "results.csv")?;
+    let seed = read(dir, "seed.txt").ok();
+    let files = MeFiles {
+        params: &params,
+        roster: &roster,
+        ceremony: &ceremony,
+        beacon: &beacon,
+        results: &results,
+        seed: seed.as_deref(),
+    };
+    verify_me_files(&files, raw_id, salt)
+}
+
+/// [`verify_me`] over files already in memory.
+pub fn verify_me_files(files: &MeFiles<'_>, raw_id: &str, salt: &str) -> Result<MeReport> {
+    let (params_b, roster_b, ceremony_b, beacon_b, results_b) = (
+        files.params,
+        files.roster,
+        files.ceremony,
+        files.beacon,
+        files.results,
+    );
+    let params = Params::parse(params_b)?;
     let salt = Salt::parse(salt)?;
     let (c, warning) = commitment_lenient(&params.lottery_id, raw_id, &salt);
     let mut warnings: Vec<String> = warning.into_iter().collect();
-    let results_b = read(dir, "results.csv")?;
-    let own = find_line(&roster_b, to_hex(&c).as_bytes());
+    let own = find_line(roster_b, to_hex(&c).as_bytes());
     // Hash the roster on another thread while this one selects the relevant lines: the two
     // passes over ~100 MB dominate on a million applicants.
     let (roster, roster_sha) = std::thread::scope(|sc| {
-        let h = sc.spawn(|| sha256(&roster_b));
-        let roster = own.map(|l| relevant_roster(&roster_b, l, &params));
+        let h = sc.spawn(|| sha256(roster_b));
+        let roster = own.map(|l| relevant_roster(roster_b, l, &params));
         (roster, h.join().ok())
     });
     let roster = roster.transpose()?;
-    let roster_sha = roster_sha.unwrap_or_else(|| sha256(&roster_b));
-    let beacon = Beacon::parse(&beacon_b)?;
+    let roster_sha = roster_sha.unwrap_or_else(|| sha256(roster_b));
+    let beacon = Beacon::parse(beacon_b)?;
     let rnd = match &params.beacon {
         Some(pin) => match beacon.verify(pin, params.fallback.as_ref()) {
             Ok(r) => r,
@@ -183,11 +216,11 @@ pub fn verify_me(dir: &Path, raw_id: &str, salt: &str) -> Result<MeReport> {
     let sd = seed(
         &params.lottery_id,
         &roster_sha,
-        &sha256(&params_b),
-        &sha256(&ceremony_b),
+        &sha256(params_b),
+        &sha256(ceremony_b),
         &rnd,
     );
-    if let Ok(f) = read(dir, "seed.txt") {
+    if let Some(f) = files.seed {
         let stated = f
             .strip_suffix(b"\n")
             .and_then(|h| std::str::from_utf8(h).ok())
@@ -214,7 +247,7 @@ pub fn verify_me(dir: &Path, raw_id: &str, salt: &str) -> Result<MeReport> {
 
     let codes_vec: Vec<&str> = params.schools.keys().map(String::as_str).collect();
     let codes: BTreeMap<&str, u32> = codes_vec.iter().copied().zip(0u32..).collect();
-    let seats = seats_of(&results_b, &roster, &codes)?;
+    let seats = seats_of(results_b, &roster, &codes)?;
     let hasher = NumberHasher::new(&sd);
     let mine: Vec<u32> = roster.choices_of(me).iter().map(|ch| ch.school).collect();
     let number = |i: usize, s: u32| match params.tiebreak {

@@ -8,5 +8,5 @@ mod summary;
 mod timing;
 
 pub use all::{Notarised, TimingEvidence, VerifyOptions, verify_all, verify_all_with};
-pub use me::{MeChoice, MeReport, verify_me};
+pub use me::{MeChoice, MeFiles, MeReport, verify_me, verify_me_files};
 pub use report::{Check, Report, Status};
