@@ -3,17 +3,21 @@
 //! indicator for closure by data (the store does not link DataFusion), and prints.
 
 use super::{Ctx, ensure_store};
-use crate::cli::{ClueMoveArgs, ClueOpenArgs, CluesCmd, ItemAddArgs, ItemCmd, ItemVerifyArgs};
+use crate::cli::{
+    AsArgs, ClueMoveArgs, ClueOpenArgs, CluesArgs, CluesCmd, ItemAddArgs, ItemCmd, ItemVerifyArgs,
+};
 use crate::output::{print_json, table};
 use anyhow::{Context, bail};
 use chrono::{NaiveDate, NaiveDateTime, TimeZone};
 use qinglian_core::Msg;
 use qinglian_lake::Lake;
 use qinglian_screen::{Catalogue, Engine, Limits, Overrides, run};
-use qinglian_store::workflow::{Grade, Method, State, subject_matches};
+use qinglian_store::letters::IndicatorInfo;
+use qinglian_store::workflow::{Grade, Method, Precision, QueuedHit, State, subject_matches};
 use qinglian_store::{ClueRecord, DataCheck, Move, NewItem, Principal, Verification};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 const SHANGHAI: i64 = 8 * 3600;
@@ -69,19 +73,41 @@ pub fn fmt_time(t: i64) -> String {
         .unwrap_or_default()
 }
 
+/// The principal a command acts as: the named user (their role and jurisdiction; refused when
+/// unknown or disabled), else the command-line operator.
+pub async fn acting(store: &qinglian_store::Store, who: &AsArgs) -> anyhow::Result<Principal> {
+    let Some(name) = &who.user else {
+        return Ok(Principal::operator());
+    };
+    match store.find_user(name).await? {
+        Some(u) if !u.disabled => Ok(store.principal(&u).await?),
+        Some(_) => bail!(bad(
+            "USER_DISABLED",
+            format!("用户 {name} 已停用，不能以其身份执行"),
+            format!("user {name} is disabled; cannot act as them"),
+        )),
+        None => bail!(bad(
+            "USER_UNKNOWN",
+            format!("没有用户 {name}（--as 应为已登记的用户名）"),
+            format!("no user {name} (--as takes a registered username)"),
+        )),
+    }
+}
+
 fn state_label(s: &str) -> String {
     State::parse(s).map_or_else(|| s.to_owned(), State::label)
 }
 
 pub async fn decide(
     ctx: &Ctx,
+    who: &AsArgs,
     id: &str,
     decision: &str,
     note: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
     let env = ensure_store(&ctx.settings).await?;
+    let op = acting(&env.store, who).await?;
     let hit = super::screen::find_hit(&env.store, id).await?;
-    let op = Principal::operator();
     env.store
         .decide_hit(&env.ledger, &op, &hit.id, decision, note, super::now())
         .await?;
@@ -97,13 +123,17 @@ pub async fn decide(
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn run(ctx: &Ctx, c: CluesCmd) -> anyhow::Result<ExitCode> {
+pub async fn run(ctx: &Ctx, args: CluesArgs) -> anyhow::Result<ExitCode> {
+    let c = args.cmd;
     let env = ensure_store(&ctx.settings).await?;
     let (store, ledger) = (&env.store, &env.ledger);
-    let op = Principal::operator();
+    let op = acting(store, &args.who).await?;
     let now = super::now();
     match c {
-        CluesCmd::List => list(ctx, &store.list_clues(&op).await?),
+        CluesCmd::List => {
+            let precision = store.indicator_precision(&op).await?;
+            list(ctx, &store.list_clues(&op).await?, &precision);
+        }
         CluesCmd::Open(a) => {
             let c = open(store, ledger, &op, &a, now).await?;
             if ctx.json {
@@ -224,9 +254,18 @@ fn move_of(a: &ClueMoveArgs) -> anyhow::Result<Move> {
     })
 }
 
-fn list(ctx: &Ctx, clues: &[ClueRecord]) {
+fn list(ctx: &Ctx, clues: &[ClueRecord], precision: &BTreeMap<String, Precision>) {
+    let of = |c: &ClueRecord| c.indicator_id.as_ref().and_then(|i| precision.get(i));
     if ctx.json {
-        print_json(clues);
+        let v: Vec<Value> = clues
+            .iter()
+            .map(|c| {
+                let mut v = json!(c);
+                v["indicator_precision"] = json!(of(c));
+                v
+            })
+            .collect();
+        print_json(&v);
         return;
     }
     let rows: Vec<Vec<String>> = clues
@@ -239,6 +278,7 @@ fn list(ctx: &Ctx, clues: &[ClueRecord]) {
                 c.handler.clone().unwrap_or_default(),
                 c.level_division.clone().unwrap_or_default(),
                 fmt_time(c.updated_at),
+                of(c).map_or_else(String::new, Precision::label),
                 c.summary.clone(),
             ]
         })
@@ -251,6 +291,7 @@ fn list(ctx: &Ctx, clues: &[ClueRecord]) {
             "承办人 handler",
             "办理层级 level",
             "更新 updated",
+            "指标准确率 precision",
             "摘要 summary",
         ],
         &rows,
@@ -273,8 +314,27 @@ async fn show(
     })?;
     let items = store.clue_items(id).await?;
     let timeline = store.clue_timeline(op, id).await?;
+    let hit = match &clue.hit_id {
+        Some(h) => store.get_hit(op, h).await?,
+        None => None,
+    };
+    let warnings = match &hit {
+        Some(h) => store
+            .hit_warnings(op, std::slice::from_ref(h))
+            .await?
+            .remove(&h.id)
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
+    let precision = match &clue.indicator_id {
+        Some(i) => store.indicator_precision(op).await?.remove(i),
+        None => None,
+    };
     if ctx.json {
-        print_json(&json!({"clue": clue, "items": items, "timeline": timeline}));
+        print_json(&json!({
+            "clue": clue, "items": items, "timeline": timeline, "warnings": warnings,
+            "indicator_precision": precision,
+        }));
         return Ok(());
     }
     println!("线索 clue {}：{}", clue.id, clue.summary);
@@ -299,6 +359,18 @@ async fn show(
             .and_then(Method::parse)
             .map_or("-", Method::name_zh),
     );
+    if let (Some(ind), Some(p)) = (&clue.indicator_id, &precision) {
+        println!(
+            "指标 indicator {ind} 准确率 precision: {}（属实 confirmed {}，误报 false positive {}，待定 unsure {}）",
+            p.label(),
+            p.confirmed,
+            p.false_positive,
+            p.unsure
+        );
+    }
+    for w in &warnings {
+        println!("提醒 warned: {} / {}", w.note_zh, w.note_en);
+    }
     if !items.is_empty() {
         println!("\n整改事项 items:");
         let rows: Vec<Vec<String>> = items
@@ -592,4 +664,163 @@ async fn rescreen(
             .collect(),
         firing,
     })
+}
+
+/// Values an indicator reports as money (fen): those its explanation quotes with the `yuan` or
+/// `wan` format. The triage queue takes a hit's amount at stake from them.
+pub fn money_values(ind: &qinglian_screen::Indicator) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for key in ["explanation.zh", "explanation.en"] {
+        let text = ind.texts.get(key).map_or("", String::as_str);
+        for part in text.split('{').skip(1) {
+            let Some((inner, _)) = part.split_once('}') else {
+                continue;
+            };
+            if let Some((name, fmt)) = inner.split_once(':')
+                && matches!(fmt.trim(), "yuan" | "wan")
+                && ind.output.values.iter().any(|v| v == name.trim())
+                && !out.iter().any(|o| o == name.trim())
+            {
+                out.push(name.trim().to_owned());
+            }
+        }
+    }
+    out
+}
+
+/// The catalogue as the store's letters and queue use it.
+pub fn indicator_infos(c: &Catalogue) -> Vec<IndicatorInfo> {
+    c.all()
+        .iter()
+        .map(|i| IndicatorInfo {
+            id: i.id.clone(),
+            domain: i.domain.clone(),
+            name_zh: i.name_zh.clone(),
+            why_zh: i.why_zh.trim().to_owned(),
+            legal_basis_zh: i.legal_basis_zh.trim().to_owned(),
+            severity: i.severity.as_str().to_owned(),
+            unit_kinds: i.unit_kinds.clone(),
+            money_values: money_values(i),
+        })
+        .collect()
+}
+
+/// Each indicator's measured precision when a data directory with a store exists (never
+/// creating one: `indicators list` needs no data directory).
+pub async fn precision_if_available(
+    o: &crate::config::Overrides,
+) -> Option<BTreeMap<String, Precision>> {
+    let s = crate::config::Settings::resolve(o).ok()?;
+    let url = s.database_url.as_str();
+    if let Some(path) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        && !std::path::Path::new(path.split('?').next().unwrap_or(path)).is_file()
+    {
+        return None;
+    }
+    let store = qinglian_store::Store::open(url).await.ok()?;
+    let p = store.indicator_precision(&Principal::operator()).await.ok();
+    store.close().await;
+    p
+}
+
+/// `hits queue`: undecided hits, most severe first, then the most money at stake.
+pub async fn queue(
+    ctx: &Ctx,
+    who: &AsArgs,
+    limit: usize,
+    cat: &crate::cli::CatalogueArgs,
+) -> anyhow::Result<ExitCode> {
+    let catalogue = Catalogue::load(&cat.indicators).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let money: BTreeMap<String, Vec<String>> = catalogue
+        .all()
+        .iter()
+        .map(|i| (i.id.clone(), money_values(i)))
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    let env = ensure_store(&ctx.settings).await?;
+    let op = acting(&env.store, who).await?;
+    let q = env.store.triage_queue(&op, &money, limit).await?;
+    env.store.close().await;
+    if ctx.json {
+        print_json(&q);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let rows: Vec<Vec<String>> = q.iter().map(queue_row).collect();
+    table(
+        &[
+            "命中 hit",
+            "严重 severity",
+            "涉及金额（元）amount",
+            "指标 indicator",
+            "准确率 precision",
+            "单位 unit",
+            "线索 clue",
+            "说明 explanation",
+        ],
+        &rows,
+    );
+    for h in q.iter().filter(|h| !h.warnings.is_empty()) {
+        for w in &h.warnings {
+            println!(
+                "{}：{} / {}",
+                &h.hit.id[..16.min(h.hit.id.len())],
+                w.note_zh,
+                w.note_en
+            );
+        }
+    }
+    println!(
+        "\n{} 条待判定命中（按严重程度、涉及金额排序）/ {} undecided hits (by severity, then amount at stake)",
+        q.len(),
+        q.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn queue_row(h: &QueuedHit) -> Vec<String> {
+    vec![
+        h.hit.id[..16.min(h.hit.id.len())].to_owned(),
+        h.hit.severity.clone(),
+        h.amount_fen
+            .map(qinglian_core::money::format_yuan)
+            .unwrap_or_else(|| "-".into()),
+        h.hit.indicator_id.clone(),
+        h.indicator_precision
+            .as_ref()
+            .map_or_else(|| "-".into(), Precision::label),
+        h.hit.unit_id.clone(),
+        h.clue_id.clone().unwrap_or_default(),
+        h.hit.explanation_zh.clone(),
+    ]
+}
+
+/// Each hit as JSON with the reminder letters already sent to a person it concerns
+/// (`warned`) and its indicator's measured precision; and the same as two text columns.
+pub async fn annotate_hits(
+    store: &qinglian_store::Store,
+    p: &Principal,
+    hits: &[qinglian_store::HitRecord],
+) -> anyhow::Result<(Vec<Value>, Vec<[String; 2]>)> {
+    let mut warned = store.hit_warnings(p, hits).await?;
+    let precision = store.indicator_precision(p).await?;
+    let mut values = Vec::with_capacity(hits.len());
+    let mut cols = Vec::with_capacity(hits.len());
+    for h in hits {
+        let w = warned.remove(&h.id).unwrap_or_default();
+        let pr = precision.get(&h.indicator_id);
+        cols.push([
+            pr.map_or_else(|| "-".into(), Precision::label),
+            w.iter()
+                .map(|w| format!("{} / {}", w.note_zh, w.note_en))
+                .collect::<Vec<_>>()
+                .join("；"),
+        ]);
+        let mut v = json!(h);
+        v["warned"] = json!(w);
+        v["indicator_precision"] = json!(pr);
+        values.push(v);
+    }
+    Ok((values, cols))
 }

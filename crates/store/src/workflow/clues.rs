@@ -1,7 +1,7 @@
 //! Clues: opening (from a hit or a manual report), moving through the state machine, reading.
 
 use super::machine::{self, Action, State};
-use super::{claim_step, event_stmt, note_hash, ot, refuse, t, ts};
+use super::{MAX_ATTEMPTS, claim_step, event_stmt, note_hash, ot, refuse, retryable, t, ts};
 use crate::ledger::{Bind, Ledger, Stmt, Unit};
 use crate::scope::{self, Principal};
 use crate::{Result, Store, StoreError, on_pool};
@@ -111,9 +111,19 @@ pub(crate) fn require(p: &Principal, action: &str) -> Result<()> {
 }
 
 impl Store {
+    /// The next free `C-n`: one past the highest number (not the row count, so a clue that
+    /// failed to land never makes two share a number).
     async fn next_clue_id(&self) -> Result<String> {
-        let n: i64 = on_pool!(self, pool => sqlx::query_scalar("SELECT COUNT(*) FROM clues").fetch_one(pool).await)?;
+        let n: i64 = on_pool!(self, pool => sqlx::query_scalar(
+            "SELECT COALESCE(MAX(CAST(SUBSTR(id, 3) AS BIGINT)), 0) FROM clues WHERE id LIKE 'C-%'")
+            .fetch_one(pool).await)?;
         Ok(format!("C-{}", n + 1))
+    }
+
+    async fn open_clue_of_hit(&self, hit_id: &str) -> Result<Option<String>> {
+        Ok(on_pool!(self, pool => sqlx::query_scalar(
+            "SELECT id FROM clues WHERE hit_id = $1 AND status NOT IN ('closed', 'concluded')")
+            .bind(hit_id).fetch_optional(pool).await)?)
     }
 
     /// Opens a clue (登记) from a hit the principal may see; one open clue per hit.
@@ -129,15 +139,8 @@ impl Store {
             .get_hit(p, hit_id)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("命中 / hit {hit_id}")))?;
-        let open: Option<String> = on_pool!(self, pool => sqlx::query_scalar(
-            "SELECT id FROM clues WHERE hit_id = $1 AND status NOT IN ('closed', 'concluded')")
-            .bind(&hit.id).fetch_optional(pool).await)?;
-        if let Some(c) = open {
-            return Err(refuse(
-                "CLUE_EXISTS",
-                format!("命中已有未办结的线索 {c}"),
-                format!("the hit already has an open clue {c}"),
-            ));
+        if let Some(c) = self.open_clue_of_hit(&hit.id).await? {
+            return Err(clue_exists(&c));
         }
         let subject = serde_json::to_string(&hit.subject).expect("JSON");
         self.insert_clue(
@@ -195,6 +198,9 @@ impl Store {
         .await
     }
 
+    /// Inserts under the next free id, retrying when a concurrent opening took it: the insert
+    /// claims the id (primary key) and, for a hit, that no open clue exists for it, in the same
+    /// transaction as its entry.
     async fn insert_clue(
         &self,
         ledger: &Ledger,
@@ -202,59 +208,25 @@ impl Store {
         c: NewClue<'_>,
         now: i64,
     ) -> Result<ClueRecord> {
-        let id = self.next_clue_id().await?;
-        let to = State::Registered.as_str();
-        let detail = json!({"source": c.source, "hit": c.hit_id, "unit": c.unit_id});
-        let change = vec![
-            Stmt::new(
-                "INSERT INTO clues (id, status, source, hit_id, unit_id, division_code, indicator_id, subject, summary, created_at, updated_at, steps) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, 1)",
-                vec![
-                    t(&id),
-                    t(to),
-                    t(c.source),
-                    ot(c.hit_id),
-                    t(c.unit_id),
-                    t(c.division_code),
-                    ot(c.indicator_id),
-                    ot(c.subject),
-                    t(c.summary),
-                    Bind::Int(now),
-                ],
-            ),
-            event_stmt(
-                &id,
-                1,
-                "open",
-                None,
-                Some(to),
-                &p.username,
-                None,
-                &detail,
-                now,
-            ),
-        ];
-        let entry = json!({
-            "clue": id,
-            "step": 1,
-            "action": "open",
-            "from": null,
-            "to": to,
-            "source": c.source,
-            "hit": c.hit_id,
-            "unit": c.unit_id,
-            "division": c.division_code,
-            "summary_sha256": note_hash(Some(c.summary)),
-            "actor": p.username,
-            "ts": ts(now),
-        });
-        ledger
-            .append(
-                Unit::new("clue_transition", crate::workflow::entry(entry))
-                    .about("clue", &id)
-                    .with_change(change),
-            )
-            .await?;
-        self.get_clue(p, &id).await?.ok_or_else(|| not_found(&id))
+        for _ in 0..MAX_ATTEMPTS {
+            let id = self.next_clue_id().await?;
+            match ledger.append(clue_unit(&id, p, &c, now)).await {
+                Ok(_) => return self.get_clue(p, &id).await?.ok_or_else(|| not_found(&id)),
+                Err(e) if retryable(&e) => {
+                    if let Some(hit) = c.hit_id
+                        && let Some(open) = self.open_clue_of_hit(hit).await?
+                    {
+                        return Err(clue_exists(&open));
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(refuse(
+            "CLUE_BUSY",
+            format!("线索编号多次被并发占用（{MAX_ATTEMPTS} 次），请稍后重试"),
+            format!("the clue id was taken concurrently {MAX_ATTEMPTS} times; try again"),
+        ))
     }
 
     /// Moves a clue to `m.to` if the state machine allows it and the step carries what it
@@ -544,6 +516,68 @@ impl Store {
             })
             .collect())
     }
+}
+
+fn clue_exists(c: &str) -> StoreError {
+    refuse(
+        "CLUE_EXISTS",
+        format!("命中已有未办结的线索 {c}"),
+        format!("the hit already has an open clue {c}"),
+    )
+}
+
+/// The opening step of clue `id`: its row, its first event and its entry.
+fn clue_unit(id: &str, p: &Principal, c: &NewClue<'_>, now: i64) -> Unit {
+    let to = State::Registered.as_str();
+    let detail = json!({"source": c.source, "hit": c.hit_id, "unit": c.unit_id});
+    let change = vec![
+        Stmt::new(
+            "INSERT INTO clues (id, status, source, hit_id, unit_id, division_code, indicator_id, subject, summary, created_at, updated_at, steps) \
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, 1 \
+             WHERE NOT EXISTS (SELECT 1 FROM clues WHERE hit_id = $4 AND status NOT IN ('closed', 'concluded'))",
+            vec![
+                t(id),
+                t(to),
+                t(c.source),
+                ot(c.hit_id),
+                t(c.unit_id),
+                t(c.division_code),
+                ot(c.indicator_id),
+                ot(c.subject),
+                t(c.summary),
+                Bind::Int(now),
+            ],
+        )
+        .expecting(1),
+        event_stmt(
+            id,
+            1,
+            "open",
+            None,
+            Some(to),
+            &p.username,
+            None,
+            &detail,
+            now,
+        ),
+    ];
+    let entry = json!({
+        "clue": id,
+        "step": 1,
+        "action": "open",
+        "from": null,
+        "to": to,
+        "source": c.source,
+        "hit": c.hit_id,
+        "unit": c.unit_id,
+        "division": c.division_code,
+        "summary_sha256": note_hash(Some(c.summary)),
+        "actor": p.username,
+        "ts": ts(now),
+    });
+    Unit::new("clue_transition", crate::workflow::entry(entry))
+        .about("clue", id)
+        .with_change(change)
 }
 
 struct NewClue<'a> {

@@ -41,6 +41,9 @@ pub struct ItemRecord {
     pub systems_improved: Option<String>,
     pub money_recovered_fen: i64,
     pub verified_at: Option<i64>,
+    /// The jobs' last data re-check of a reported item, and whether it would pass then.
+    pub checked_at: Option<i64>,
+    pub check_passed: Option<bool>,
 }
 
 /// The result of re-screening an item's indicator, computed by the caller on the lake.
@@ -99,11 +102,58 @@ fn need_rectifying(clue: &super::ClueRecord) -> Result<()> {
     ))
 }
 
+/// Closure by data, evaluated for an item: the first re-screen hit for its unit and subject,
+/// the last stored sighting, and (when that falls inside the cool-down) when the item becomes
+/// verifiable.
+pub(crate) struct ClosureState {
+    pub firing: Option<String>,
+    pub last_seen: Option<(String, i64)>,
+    pub quiet_from: Option<i64>,
+}
+
 impl Store {
+    pub(crate) async fn closure_state(
+        &self,
+        unit_id: &str,
+        item: &ItemRecord,
+        indicator: &str,
+        dc: &DataCheck,
+        cooldown_days: i64,
+        now: i64,
+    ) -> Result<ClosureState> {
+        let subject: Option<Value> = item
+            .subject
+            .as_deref()
+            .and_then(|s| serde_json::from_str(s).ok());
+        let sightings: Vec<(String, String, i64)> = on_pool!(self, pool => sqlx::query_as(
+            "SELECT id, subject, last_seen_at FROM hits WHERE indicator_id = $1 AND unit_id = $2")
+            .bind(indicator).bind(unit_id).fetch_all(pool).await)?;
+        let last_seen = sightings
+            .into_iter()
+            .filter(|(_, s, _)| {
+                subject_matches(
+                    subject.as_ref(),
+                    &serde_json::from_str(s).unwrap_or(Value::Null),
+                )
+            })
+            .max_by_key(|(_, _, at)| *at)
+            .map(|(id, _, at)| (id, at));
+        let window = cooldown_days.max(0) * 86_400;
+        let quiet_from = last_seen
+            .as_ref()
+            .map(|(_, at)| at + window)
+            .filter(|q| *q > now);
+        Ok(ClosureState {
+            firing: dc.firing.first().cloned(),
+            last_seen,
+            quiet_from,
+        })
+    }
+
     /// Items of a clue in order (no scope check: callers have fetched the clue with one).
     pub async fn clue_items(&self, clue: &str) -> Result<Vec<ItemRecord>> {
         Ok(on_pool!(self, pool => sqlx::query_as(
-            "SELECT clue_id, seq, text, deadline, indicator_id, subject, status, report, evidence, reported_at, verdict, systems_improved, money_recovered_fen, verified_at FROM rect_items WHERE clue_id = $1 ORDER BY seq")
+            "SELECT clue_id, seq, text, deadline, indicator_id, subject, status, report, evidence, reported_at, verdict, systems_improved, money_recovered_fen, verified_at, checked_at, check_passed FROM rect_items WHERE clue_id = $1 ORDER BY seq")
             .bind(clue).fetch_all(pool).await)?)
     }
 
@@ -367,7 +417,10 @@ impl Store {
                 ),
             ));
         };
-        if let Some(hit) = dc.firing.first() {
+        let st = self
+            .closure_state(&clue.unit_id, item, indicator, dc, v.cooldown_days, now)
+            .await?;
+        if let Some(hit) = &st.firing {
             return Err(refuse(
                 "ITEM_STILL_FIRES",
                 format!(
@@ -380,27 +433,9 @@ impl Store {
                 ),
             ));
         }
-        let subject: Option<Value> = item
-            .subject
-            .as_deref()
-            .and_then(|s| serde_json::from_str(s).ok());
-        let sightings: Vec<(String, String, i64)> = on_pool!(self, pool => sqlx::query_as(
-            "SELECT id, subject, last_seen_at FROM hits WHERE indicator_id = $1 AND unit_id = $2")
-            .bind(indicator).bind(&clue.unit_id).fetch_all(pool).await)?;
-        let last = sightings
-            .iter()
-            .filter(|(_, s, _)| {
-                subject_matches(
-                    subject.as_ref(),
-                    &serde_json::from_str(s).unwrap_or(Value::Null),
-                )
-            })
-            .max_by_key(|(_, _, at)| *at);
-        let window = v.cooldown_days.max(0) * 86_400;
-        if let Some((hit, _, at)) = last
-            && *at > now - window
-        {
-            let quiet_from = ts(at + window);
+        let last = st.last_seen.as_ref();
+        if let (Some((hit, at)), Some(quiet)) = (last, st.quiet_from) {
+            let quiet_from = ts(quiet);
             return Err(refuse(
                 "ITEM_COOLDOWN",
                 format!(
@@ -418,7 +453,7 @@ impl Store {
         Ok(json!({
             "indicator": dc.indicator_id, "version": dc.indicator_version, "as_of": dc.as_of,
             "inputs": dc.inputs, "firing": dc.firing, "cooldown_days": v.cooldown_days,
-            "last_seen": last.map(|(_, _, at)| ts(*at)), "passed": true,
+            "last_seen": last.map(|(_, at)| ts(*at)), "passed": true,
         }))
     }
 }

@@ -130,6 +130,20 @@ impl Store {
         Ok(out)
     }
 
+    /// When the jobs last ran a screening with this trigger (`routine`, `cooldown`): the time
+    /// stamped on the latest run entry about ("screen", trigger).
+    pub async fn last_screening(&self, trigger: &str) -> Result<Option<i64>> {
+        let leaf: Option<Vec<u8>> = on_pool!(self, pool => sqlx::query_scalar(
+            "SELECT leaf FROM ledger_entries WHERE object_type = 'screen' AND object_id = $1 ORDER BY idx DESC LIMIT 1")
+            .bind(trigger).fetch_optional(pool).await)?;
+        Ok(leaf.and_then(|l| {
+            let v: serde_json::Value = serde_json::from_slice(&l).ok()?;
+            chrono::DateTime::parse_from_rfc3339(v["ts"].as_str()?)
+                .ok()
+                .map(|t| t.timestamp())
+        }))
+    }
+
     /// Inbox rows for a user (and those addressed to a division without a named handler, when
     /// `username` is `None`), newest first.
     pub async fn inbox(&self, username: Option<&str>) -> Result<Vec<InboxRow>> {

@@ -251,12 +251,13 @@ pub fn step(from: State, to: State) -> Result<Action, Msg> {
     ))
 }
 
-/// Who may take a step: supervisors (and administrators) run the clue; a unit user only
-/// reports on its items; analysts and auditors read.
+/// Who may take a step: supervisors (and administrators) run the clue and issue letters; a
+/// unit user only reports on its items and acknowledges letters to its units; analysts and
+/// auditors read.
 pub fn may(role: Role, action: &str) -> bool {
     match role {
         Role::Admin | Role::Supervisor => true,
-        Role::Unit => action == "item_report",
+        Role::Unit => matches!(action, "item_report" | "letter_ack"),
         _ => false,
     }
 }
@@ -478,5 +479,7 @@ mod tests {
         assert!(may(Role::Unit, "item_report"));
         assert!(!may(Role::Unit, "move"));
         assert!(!may(Role::Auditor, "item_report"));
+        assert!(may(Role::Unit, "letter_ack") && !may(Role::Unit, "letter_issue"));
+        assert!(!may(Role::Analyst, "letter_issue"));
     }
 }

@@ -6,23 +6,48 @@
 //! and the rows it changes commit in one transaction. Each step bumps `clues.steps` under a
 //! guard on its old value, so two concurrent steps on one clue cannot both land.
 
+mod checks;
 mod clues;
+mod inbox;
 mod items;
 mod jobs;
 pub mod machine;
 mod replay;
 mod report;
+mod triage;
 
+pub use checks::{CheckDue, ItemCheck};
+pub(crate) use clues::require;
 pub use clues::{ClueEvent, ClueRecord, Move};
 pub use items::{DataCheck, ItemRecord, NewItem, Verification, subject_matches};
 pub use jobs::{Escalation, InboxRow};
 pub use machine::{Action, Grade, ItemState, Method, State};
 pub use report::{OutcomeReport, UnitOutcome, period_bounds};
+pub use triage::{Precision, QueuedHit};
 
 use crate::StoreError;
 use crate::ledger::{Bind, Stmt};
 use qinglian_core::Msg;
 use sha2::{Digest, Sha256};
+
+/// Attempts of a step whose key (a clue id, a letter number) another writer may take first.
+/// Each round commits at least one of the contenders, so this bounds a burst, not a rate.
+pub(crate) const MAX_ATTEMPTS: usize = 200;
+
+/// Whether a unit failed only because another writer got there first: its guard matched no
+/// row, its key was taken, the database was busy, or another writer moved the log. Nothing of
+/// it was written, so it can be built again from a fresh read and resubmitted.
+pub(crate) fn retryable(e: &StoreError) -> bool {
+    match e {
+        StoreError::Invalid(m) => matches!(m.code, "LEDGER_CHANGE_CONFLICT" | "LEDGER_COMMIT"),
+        StoreError::Db(sqlx::Error::Database(d)) => {
+            d.is_unique_violation()
+                // SQLite busy/locked (5, 6, 517); PostgreSQL serialization failure, deadlock.
+                || matches!(d.code().as_deref(), Some("5" | "6" | "517" | "40001" | "40P01"))
+        }
+        _ => false,
+    }
+}
 
 pub(crate) fn refuse(code: &'static str, zh: String, en: String) -> StoreError {
     StoreError::Invalid(Msg::new(code, zh, en))

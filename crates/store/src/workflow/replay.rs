@@ -1,6 +1,7 @@
 //! Replays the workflow's ledger history against the current rows, for `ledger verify`: every
 //! clue must have been opened by an entry and stand where its entries lead (state, number of
-//! steps, handler, each item's state); every hit decision must be the last one recorded.
+//! steps, handler, each item's state); every hit decision must be the last one recorded. The
+//! letters (`crate::letters`) and the inbox's read marks are replayed beside them.
 
 use crate::ledger::VerifyFailure;
 use crate::{Store, StoreError, on_pool};
@@ -32,7 +33,7 @@ fn unrecorded(zh: String, en: String) -> VerifyFailure {
 }
 
 impl Store {
-    /// Returns how many objects (clues and decided hits) were checked.
+    /// Returns how many objects (clues, decided hits, letters, read inbox rows) were checked.
     pub(crate) async fn workflow_replay(&self) -> Result<u64, VerifyFailure> {
         let rows: Vec<(i64, Vec<u8>)> = on_pool!(self, p => sqlx::query_as(
             "SELECT idx, leaf FROM ledger_entries WHERE kind IN ('clue_transition', 'clue_item', 'clue_escalation', 'hit_decision') ORDER BY idx")
@@ -134,6 +135,8 @@ impl Store {
                 "a hit decision recorded in the ledger is missing from the store (cleared?)".into(),
             ));
         }
-        Ok((table.len() + decided.len()) as u64)
+        let letters = self.letters_replay().await?;
+        let read = self.inbox_replay().await?;
+        Ok((table.len() + decided.len()) as u64 + letters + read)
     }
 }
