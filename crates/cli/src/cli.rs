@@ -98,15 +98,19 @@ pub enum Command {
     /// 命中（值得关注的线索）：列出、导出、重算 / hits (reasons to look): list, export, re-run
     Hits(HitsArgs),
     /// 问题线索：登记、分办、处置、认定、整改、销号 / clues: open, triage, dispose, find, rectify, close
-    #[command(subcommand)]
-    Clues(CluesCmd),
-    /// 后台任务（逾期升级）/ background jobs (overdue escalation)
+    Clues(CluesArgs),
+    /// 一书一单一函：签发、列出、送达、签收 / the letters: issue, list, deliver, acknowledge
+    Letters(LettersArgs),
+    /// 后台任务（逾期升级、常态排查、整改数据复查）/ background jobs (escalation, routine screening, re-checks)
     #[command(subcommand)]
     Jobs(JobsCmd),
     /// 站内通知 / in-app notifications
     Inbox(InboxArgs),
     /// 成效统计：发现问题、整改、完善制度、处理人员、退赔 / outcomes: problems found and rectified, systems improved, persons handled, money recovered
     Report(ReportArgs),
+    /// 阳光招生派位（LOT1，任何人可离线核验）：公告、报名、冻结、派位、公布、核验 / school-admission lottery (LOT1, verifiable offline by anyone): announce, register, freeze, draw, publish, verify
+    #[command(subcommand)]
+    Lottery(crate::cmd::lottery::LotteryCmd),
     /// 启动 Web 服务 / run the web server
     Serve(ServeArgs),
     /// 生成确定性的合成数据 / write deterministic synthetic data
@@ -334,6 +338,9 @@ pub struct WebArgs {
 pub struct ServeArgs {
     #[command(flatten)]
     pub web: WebArgs,
+    /// Indicators of the routine screening the server's jobs run.
+    #[command(flatten)]
+    pub catalogue: CatalogueArgs,
 }
 
 #[derive(Debug, Args)]
@@ -433,10 +440,20 @@ pub struct HitsArgs {
     /// 导出为 Excel 文件（中文表头）/ export to an Excel file (Chinese headers)
     #[arg(long, value_name = "FILE.xlsx")]
     pub export: Option<PathBuf>,
+    #[command(flatten)]
+    pub who: AsArgs,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum HitsCmd {
+    /// 分拣队列：未判定的命中，按严重程度、再按涉及金额排序 / triage queue: undecided hits by severity, then by the amount at stake
+    Queue {
+        /// 最多行数 / at most this many rows
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        #[command(flatten)]
+        catalogue: CatalogueArgs,
+    },
     /// 判定命中：confirmed 属实、false_positive 误报（同一事实不再提示）、unsure 待定；记入账本 / decide a hit: confirmed, false_positive (not raised again for the same facts) or unsure; ledgered
     Decide {
         /// 命中编号（完整或至少 8 位前缀）/ hit id (full, or a prefix of at least 8 characters)

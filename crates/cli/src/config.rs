@@ -132,6 +132,14 @@ pub const SETTINGS: &[SettingDoc] = &[
         en: "days before a still-overdue clue is escalated again",
     },
     SettingDoc {
+        key: "screen_every_days",
+        flag: "jobs run --screen-every-days N",
+        env: "QINGLIAN_SCREEN_EVERY_DAYS",
+        default: "7",
+        zh: "常态排查间隔（天）：后台任务按此间隔用全部指标排查数据湖，0 表示不自动排查",
+        en: "routine screening interval (days): the jobs screen the lake with every indicator this often; 0 turns it off",
+    },
+    SettingDoc {
         key: "log",
         flag: "--log FILTER",
         env: "QINGLIAN_LOG",
@@ -158,6 +166,7 @@ pub struct FileConfig {
     pub ledger_key: Option<PathBuf>,
     pub cooldown_days: Option<i64>,
     pub escalation_days: Option<i64>,
+    pub screen_every_days: Option<i64>,
 }
 
 /// Values from flags or environment (clap merged those two already).
@@ -177,6 +186,7 @@ pub struct Overrides {
     pub ledger_key: Option<PathBuf>,
     pub cooldown_days: Option<i64>,
     pub escalation_days: Option<i64>,
+    pub screen_every_days: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -196,6 +206,7 @@ pub struct Settings {
     pub ledger_key: PathBuf,
     pub cooldown_days: i64,
     pub escalation_days: i64,
+    pub screen_every_days: i64,
 }
 
 impl Settings {
@@ -268,6 +279,7 @@ impl Settings {
                 .unwrap_or_else(|| "qinglian.local/ledger/v1".into()),
             cooldown_days: o.cooldown_days.or(file.cooldown_days).unwrap_or(30),
             escalation_days: o.escalation_days.or(file.escalation_days).unwrap_or(7),
+            screen_every_days: o.screen_every_days.or(file.screen_every_days).unwrap_or(7),
             ledger_key: o
                 .ledger_key
                 .clone()
@@ -315,6 +327,7 @@ impl Settings {
             ("ledger_key", self.ledger_key.display().to_string()),
             ("cooldown_days", self.cooldown_days.to_string()),
             ("escalation_days", self.escalation_days.to_string()),
+            ("screen_every_days", self.screen_every_days.to_string()),
         ]
     }
 }

@@ -10,6 +10,8 @@ mod auth;
 mod error;
 mod hits;
 pub mod ledger;
+pub mod letters;
+pub mod lottery;
 mod registry;
 pub mod scope;
 pub mod testing;
@@ -19,6 +21,7 @@ pub mod workflow;
 pub use auth::{hash_password, random_password, random_seed, verify_password};
 pub use error::StoreError;
 pub use hits::{DECISIONS, HitFilter, HitRecord, HitUpsertReport, hit_upsert_stmts};
+pub use lottery::{LotteryRecord, LotteryState, NewApplicant, RegisterReport};
 pub use registry::{
     DivisionRow, OrgRelationRow, PersonMasked, PersonRelationRow, PersonRow, PostRow,
     RegistryCounts, RegistryTable, UnitFilter, UnitRow, UpsertRow, upsert_stmts,

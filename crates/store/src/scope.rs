@@ -145,6 +145,57 @@ pub(crate) fn clues(p: &Principal, alias: &str, first: usize) -> Filter {
     units(p, alias, first)
 }
 
+/// Letters: like the unit they are addressed to (`alias.unit_id`, `alias.division_code`).
+pub(crate) fn letters(p: &Principal, alias: &str, first: usize) -> Filter {
+    units(p, alias, first)
+}
+
+/// Inbox rows: those addressed to the principal by name, and (outside the unit role) those
+/// addressed to a division of its jurisdiction without a named recipient.
+pub(crate) fn inbox(p: &Principal, alias: &str, first: usize) -> Filter {
+    let mut binds = vec![p.username.clone()];
+    let mut next = first + 1;
+    let own = format!("{alias}.username = ${first}");
+    let sql = match &p.scope {
+        Scope::All => "TRUE".to_owned(),
+        Scope::Divisions(ds) => {
+            let inside =
+                division_ranges(&format!("{alias}.division_code"), ds, &mut next, &mut binds);
+            format!("({own} OR ({alias}.username IS NULL AND {inside}))")
+        }
+        Scope::Units(_) => own,
+    };
+    if matches!(p.scope, Scope::All) {
+        binds.clear();
+    }
+    Filter { sql, binds }
+}
+
+/// Lotteries (阳光招生): seen inside the division they were announced for. A lottery without a
+/// division (installation-wide) only by the operator; unit users hold no division, so none.
+pub(crate) fn lotteries(p: &Principal, alias: &str, first: usize) -> Filter {
+    let mut binds = Vec::new();
+    let mut next = first;
+    let col = format!("{alias}.division_code");
+    let sql = match &p.scope {
+        Scope::All => "TRUE".to_owned(),
+        Scope::Divisions(ds) => division_ranges(&col, ds, &mut next, &mut binds),
+        Scope::Units(_) => "FALSE".to_owned(),
+    };
+    Filter { sql, binds }
+}
+
+/// Who may run a lottery (announce, register, freeze, draw, publish): administrators whose
+/// jurisdiction holds its division; one without a division, only the operator. Supervisors
+/// watch the draw and check it like anyone else; they do not run it.
+pub fn may_run_lottery(p: &Principal, division: Option<&DivisionCode>) -> bool {
+    p.role == Role::Admin
+        && match division {
+            Some(d) => p.sees_division(d),
+            None => p.scope == Scope::All,
+        }
+}
+
 /// A narrowing filter (not a grant): rows whose division column lies inside `code`. Used by
 /// reports together with the principal's own filter.
 pub(crate) fn inside_division(col: &str, code: &DivisionCode, first: usize) -> Filter {

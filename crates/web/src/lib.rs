@@ -6,6 +6,7 @@
 //! | `GET /healthz`, `GET /metrics`, `GET /assets/app.css` | public (no personal data) |
 //! | `GET /login`, `POST /login`, `POST /logout` | public forms, CSRF-checked |
 //! | `GET /` | session (else 303 to `/login`) |
+//! | `GET /public/lottery/{id}`, `POST` (receipt check), `GET …/files/{name}` | public: a lottery's published record and files, no personal data |
 //! | `GET /api/v1/openapi.json`, `/api/v1/public/**` | public |
 //! | every other `/api/v1/**` | session cookie or `Authorization: Bearer qlt_…` (else 401 JSON) |
 //!
@@ -78,6 +79,14 @@ pub fn router(store: Store, cfg: WebConfig, clock: Clock) -> Router {
         .route("/", get(pages::home))
         .route("/login", get(pages::login_form).post(pages::login_submit))
         .route("/logout", post(pages::logout))
+        .route(
+            "/public/lottery/{id}",
+            get(pages::lottery_page).post(pages::lottery_verify),
+        )
+        .route(
+            "/public/lottery/{id}/files/{name}",
+            get(pages::lottery_file),
+        )
         .route("/assets/app.css", get(pages::stylesheet))
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(metrics::scrape))

@@ -73,6 +73,8 @@ pub async fn run(
     let env = ensure_store(&ctx.settings).await?;
     let store = env.store.clone();
     let accounts = create_accounts(&store, &env.ledger).await?;
+    // A small admission lottery, run end to end and published (阳光招生).
+    let lottery = super::lottery::demo::run(&ctx, &store, &env.ledger, &dir, a.seed).await?;
     let totals = store.registry_totals().await?;
     let loaded = started.elapsed().as_secs_f64();
     // Screen the county on the synthetic data's reference day, so there are hits to look at.
@@ -135,6 +137,7 @@ pub async fn run(
             "accounts": accounts.iter().map(|(u, r, s)| serde_json::json!({"username": u, "role": r, "scope": s, "password": DEMO_PASSWORD})).collect::<Vec<_>>(),
             "screening": screening.json(),
             "sample_hits": samples,
+            "lottery": lottery,
         }));
     } else {
         println!(
@@ -179,6 +182,24 @@ pub async fn run(
                     ]
                 })
                 .collect::<Vec<_>>(),
+        );
+    }
+    if !json {
+        println!(
+            "\n阳光招生派位（演示，演练）：{} 名申请人，录取 {} 名；公布目录 {}\nadmission lottery (demo, a rehearsal): {} applicants, {} placed; published in {}",
+            lottery.lottery.applicants,
+            lottery.lottery.placed.unwrap_or(0),
+            lottery.published.display(),
+            lottery.lottery.applicants,
+            lottery.lottery.placed.unwrap_or(0),
+            lottery.published.display()
+        );
+        println!(
+            "  公开核验页 / public page: {}\n  试一户 / try a family: 身份证号 ID {} · 盐值 salt {}（回执 / receipts: {}）",
+            lottery.public_page,
+            lottery.sample_id,
+            lottery.sample_salt,
+            lottery.receipts.display()
         );
     }
     if !a.no_serve {

@@ -9,6 +9,8 @@ mod info;
 mod init;
 mod jobs;
 mod ledger;
+mod letters;
+pub mod lottery;
 mod screen;
 mod serve;
 mod synth;
@@ -43,10 +45,15 @@ pub async fn run(cli: Cli, data_from_flag: bool) -> anyhow::Result<ExitCode> {
         Command::Init(a) => o.ledger_origin = a.origin.clone(),
         Command::Serve(a) => web_overrides(&mut o, &a.web),
         Command::Demo(a) => web_overrides(&mut o, &a.web),
-        Command::Clues(crate::cli::CluesCmd::Item(crate::cli::ItemCmd::Verify(a))) => {
+        Command::Clues(crate::cli::CluesArgs {
+            cmd: crate::cli::CluesCmd::Item(crate::cli::ItemCmd::Verify(a)),
+            ..
+        }) => o.cooldown_days = a.cooldown_days,
+        Command::Jobs(crate::cli::JobsCmd::Run(a)) => {
+            o.escalation_days = a.escalation_days;
+            o.screen_every_days = a.screen_every_days;
             o.cooldown_days = a.cooldown_days;
         }
-        Command::Jobs(crate::cli::JobsCmd::Run(a)) => o.escalation_days = a.escalation_days,
         _ => {}
     }
     let json = g.json;
@@ -70,9 +77,11 @@ pub async fn run(cli: Cli, data_from_flag: bool) -> anyhow::Result<ExitCode> {
         Command::Ledger(crate::cli::LedgerCmd::VerifyReceipt { file, vkey }) => {
             ledger::verify_receipt(&file, &vkey, json)
         }
+        // Offline: no settings, no store, no data directory.
+        Command::Lottery(lottery::LotteryCmd::Verify(v)) => Ok(lottery::verify(v, json)),
         Command::Datasets(a) => info::datasets(a.name.as_deref(), json),
         // The catalogue ships inside the binary: no settings, no store, no data directory.
-        Command::Indicators(c) => screen::indicators(c, json).await,
+        Command::Indicators(c) => screen::indicators(c, json, &o).await,
         command => {
             let ctx = Ctx {
                 settings: Settings::resolve(&o)?,
@@ -87,20 +96,28 @@ pub async fn run(cli: Cli, data_from_flag: bool) -> anyhow::Result<ExitCode> {
                 Command::Registry(a) => info::registry(&ctx, &a).await,
                 Command::Users(c) => users::users(&ctx, c).await,
                 Command::Tokens(c) => users::tokens(&ctx, c).await,
-                Command::Serve(_) => serve::run(&ctx).await,
+                Command::Serve(a) => serve::run(&ctx, &a.catalogue).await,
                 Command::Ledger(c) => ledger::run(&ctx, c).await,
                 Command::Backup { dir } => backup::backup(&ctx, &dir).await,
                 Command::Restore { dir } => backup::restore(&ctx, &dir).await,
                 Command::Screen(a) => screen::screen(&ctx, &a).await,
                 Command::Hits(crate::cli::HitsArgs {
                     action: Some(crate::cli::HitsCmd::Decide { id, decision, note }),
+                    who,
                     ..
-                }) => clues::decide(&ctx, &id, &decision, note.as_deref()).await,
+                }) => clues::decide(&ctx, &who, &id, &decision, note.as_deref()).await,
+                Command::Hits(crate::cli::HitsArgs {
+                    action: Some(crate::cli::HitsCmd::Queue { limit, catalogue }),
+                    who,
+                    ..
+                }) => clues::queue(&ctx, &who, limit, &catalogue).await,
                 Command::Hits(a) => screen::hits(&ctx, a).await,
                 Command::Clues(c) => clues::run(&ctx, c).await,
+                Command::Letters(c) => letters::run(&ctx, c).await,
                 Command::Jobs(c) => jobs::run(&ctx, c).await,
                 Command::Inbox(a) => jobs::inbox(&ctx, &a).await,
                 Command::Report(a) => jobs::report(&ctx, &a).await,
+                Command::Lottery(c) => lottery::run(&ctx, c).await,
                 Command::Demo(_)
                 | Command::Synth(_)
                 | Command::Datasets(_)

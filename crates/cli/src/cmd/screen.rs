@@ -36,7 +36,11 @@ fn kind_label(k: &str) -> String {
     }
 }
 
-pub async fn indicators(cmd: IndicatorsCmd, json: bool) -> anyhow::Result<ExitCode> {
+pub async fn indicators(
+    cmd: IndicatorsCmd,
+    json: bool,
+    o: &crate::config::Overrides,
+) -> anyhow::Result<ExitCode> {
     let dirs = match &cmd {
         IndicatorsCmd::List { catalogue }
         | IndicatorsCmd::Show { catalogue, .. }
@@ -48,7 +52,9 @@ pub async fn indicators(cmd: IndicatorsCmd, json: bool) -> anyhow::Result<ExitCo
     };
     match cmd {
         IndicatorsCmd::List { .. } => {
-            list(&catalogue, json);
+            // Measured precision beside each indicator when a data directory holds decisions.
+            let precision = super::clues::precision_if_available(o).await;
+            list(&catalogue, json, precision.as_ref());
             Ok(ExitCode::SUCCESS)
         }
         IndicatorsCmd::Show { id, .. } => {
@@ -60,9 +66,24 @@ pub async fn indicators(cmd: IndicatorsCmd, json: bool) -> anyhow::Result<ExitCo
     }
 }
 
-fn list(c: &Catalogue, json: bool) {
+fn list(
+    c: &Catalogue,
+    json: bool,
+    precision: Option<&BTreeMap<String, qinglian_store::workflow::Precision>>,
+) {
+    let of = |i: &Indicator| precision.and_then(|p| p.get(&i.id));
     if json {
-        let v: Vec<Value> = c.all().iter().map(Indicator::summary_json).collect();
+        let v: Vec<Value> = c
+            .all()
+            .iter()
+            .map(|i| {
+                let mut v = i.summary_json();
+                if precision.is_some() {
+                    v["precision"] = json!(of(i));
+                }
+                v
+            })
+            .collect();
         print_json(&v);
         return;
     }
@@ -85,18 +106,30 @@ fn list(c: &Catalogue, json: bool) {
             ]
         })
         .collect();
-    table(
-        &[
-            "编号 id",
-            "版本 version",
-            "领域 domain",
-            "类型 kind",
-            "严重程度 severity",
-            "适用单位 units",
-            "名称 name",
-        ],
-        &rows,
-    );
+    let mut headers = vec![
+        "编号 id",
+        "版本 version",
+        "领域 domain",
+        "类型 kind",
+        "严重程度 severity",
+        "适用单位 units",
+        "名称 name",
+    ];
+    let rows: Vec<Vec<String>> = match precision {
+        None => rows,
+        Some(_) => {
+            headers.insert(5, "实测准确率 precision");
+            rows.into_iter()
+                .zip(c.all())
+                .map(|(mut r, i)| {
+                    let label = of(i).map_or_else(|| "-".into(), |p| p.label());
+                    r.insert(5, label);
+                    r
+                })
+                .collect()
+        }
+    };
+    table(&headers, &rows);
     println!("\n共 {} 个指标 / {} indicators", rows.len(), rows.len());
 }
 
@@ -344,9 +377,19 @@ pub struct ScreenReport {
     as_of: NaiveDate,
     elapsed_ms: u64,
     ledger_index: u64,
+    /// Dataset → snapshot hash the run read.
+    inputs: BTreeMap<String, String>,
 }
 
 impl ScreenReport {
+    pub fn outcomes(&self) -> &[Outcome] {
+        &self.outcomes
+    }
+
+    pub fn inputs(&self) -> &BTreeMap<String, String> {
+        &self.inputs
+    }
+
     pub fn total_hits(&self) -> usize {
         self.outcomes.iter().map(|o| o.hits.len()).sum()
     }
@@ -389,7 +432,6 @@ pub async fn run_screen(
     ctx: &Ctx,
     a: &ScreenArgs,
 ) -> anyhow::Result<Result<ScreenReport, ExitCode>> {
-    let started = Instant::now();
     let catalogue = match Catalogue::load(&a.catalogue.indicators) {
         Ok(c) => c,
         Err(e) => return Ok(Err(refused(&e, ctx.json))),
@@ -402,13 +444,47 @@ pub async fn run_screen(
         Err(e) => return Ok(Err(refused(&e, ctx.json))),
     };
     let env = ensure_store(&ctx.settings).await?;
-    let lake = Lake::new(ctx.settings.lake_dir());
-    let limits = Limits {
-        memory_bytes: a.memory_limit.max(16) << 20,
-        time_limit: Duration::from_secs(a.time_limit.max(1)),
-        ..Limits::default()
+    let run = Run {
+        selection: &selection,
+        overrides: &overrides,
+        as_of,
+        limits: Limits {
+            memory_bytes: a.memory_limit.max(16) << 20,
+            time_limit: Duration::from_secs(a.time_limit.max(1)),
+            ..Limits::default()
+        },
+        now: super::now(),
+        trigger: None,
     };
-    let mut engine = Engine::new(limits)?;
+    let report = screen_with(ctx, &env.store, &env.ledger, &run).await?;
+    env.store.close().await;
+    Ok(Ok(report))
+}
+
+/// One screening run, as the command line and the jobs start it.
+pub struct Run<'a> {
+    pub selection: &'a [&'a Indicator],
+    pub overrides: &'a Overrides,
+    pub as_of: NaiveDate,
+    pub limits: Limits,
+    /// When the hits are seen and the entry is stamped (injectable for the jobs).
+    pub now: i64,
+    /// A run of the jobs: `routine` (常态排查) or `cooldown` (items waiting for verification).
+    /// Its entry says so and is about ("screen", trigger), so the schedule can find it.
+    pub trigger: Option<&'a str>,
+}
+
+/// Runs `r.selection` on the lake and writes the hits with one ledger entry for the run.
+pub async fn screen_with(
+    ctx: &Ctx,
+    store: &qinglian_store::Store,
+    ledger: &qinglian_store::ledger::Ledger,
+    r: &Run<'_>,
+) -> anyhow::Result<ScreenReport> {
+    let started = Instant::now();
+    let (selection, overrides, as_of) = (r.selection, r.overrides, r.as_of);
+    let lake = Lake::new(ctx.settings.lake_dir());
+    let mut engine = Engine::new(r.limits)?;
     engine.register_lake(&lake)?;
 
     let pb = ProgressBar::new(selection.len() as u64);
@@ -420,16 +496,10 @@ pub async fn run_screen(
     if ctx.json || ctx.quiet {
         pb.set_draw_target(ProgressDrawTarget::hidden());
     }
-    let outcomes = run::screen(
-        &engine,
-        &selection,
-        &overrides,
-        as_of,
-        &mut |done, _, id| {
-            pb.set_position(done as u64);
-            pb.set_message(id.to_owned());
-        },
-    )
+    let outcomes = run::screen(&engine, selection, overrides, as_of, &mut |done, _, id| {
+        pb.set_position(done as u64);
+        pb.set_message(id.to_owned());
+    })
     .await?;
     pb.finish_and_clear();
 
@@ -438,7 +508,7 @@ pub async fn run_screen(
         .flat_map(|o| o.hits.iter().map(record))
         .collect();
     let ids: Vec<String> = records.iter().map(|r| r.id.clone()).collect();
-    let states = env.store.hit_states(&ids).await?;
+    let states = store.hit_states(&ids).await?;
     let mut counts: BTreeMap<String, Counts> = BTreeMap::new();
     let mut by_kind: BTreeMap<String, usize> = BTreeMap::new();
     for o in &outcomes {
@@ -479,30 +549,40 @@ pub async fn run_screen(
             })
         })
         .collect();
-    let entry = json!({
+    let mut entry = json!({
         "kind": "screen",
         "as_of": as_of.to_string(),
         "indicators": per_indicator,
         "inputs": inputs,
         "hits": records.len(),
         "hits_root": qinglian_ledger::hash_to_hex(&hits_root),
-        "actor": "cli",
-        "ts": chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+        "actor": if r.trigger.is_some() { "jobs" } else { "cli" },
+        "ts": chrono::DateTime::from_timestamp(r.now, 0)
+            .unwrap_or_default()
+            .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+            .to_string(),
     });
-    let now = super::now();
-    let appended = env
-        .ledger
-        .append(Unit::new("screen", entry).with_change(hit_upsert_stmts(&records, now)))
+    let mut unit = Unit::new("screen", entry.clone());
+    if let Some(t) = r.trigger {
+        entry["trigger"] = json!(t);
+        unit = Unit::new("screen", entry).about("screen", t);
+    }
+    let appended = ledger
+        .append(unit.with_change(hit_upsert_stmts(&records, r.now)))
         .await?;
-    env.store.close().await;
-    Ok(Ok(ScreenReport {
+    let inputs = inputs
+        .into_iter()
+        .map(|(d, h)| (d.to_owned(), h.to_owned()))
+        .collect();
+    Ok(ScreenReport {
         outcomes,
         counts,
         by_kind,
         as_of,
         elapsed_ms: started.elapsed().as_millis() as u64,
         ledger_index: appended.index,
-    }))
+        inputs,
+    })
 }
 
 /// One hit's leaf in its run's Merkle tree: the facts that identify it, as canonical JSON.
@@ -670,7 +750,7 @@ pub async fn hits(ctx: &Ctx, a: HitsArgs) -> anyhow::Result<ExitCode> {
         catalogue,
     }) = a.action
     {
-        return rerun(ctx, &id, time_limit, &catalogue).await;
+        return rerun(ctx, &a.who, &id, time_limit, &catalogue).await;
     }
     let env = ensure_store(&ctx.settings).await?;
     let filter = HitFilter {
@@ -681,7 +761,10 @@ pub async fn hits(ctx: &Ctx, a: HitsArgs) -> anyhow::Result<ExitCode> {
         limit: a.limit,
         ..Default::default()
     };
-    let list = env.store.list_hits(&Principal::operator(), &filter).await?;
+    let who = super::clues::acting(&env.store, &a.who).await?;
+    let list = env.store.list_hits(&who, &filter).await?;
+    // Each hit's indicator precision and any reminder letter already sent about its people.
+    let (annotated, notes) = super::clues::annotate_hits(&env.store, &who, &list).await?;
     env.store.close().await;
     if let Some(path) = &a.export {
         let headers = [
@@ -706,10 +789,13 @@ pub async fn hits(ctx: &Ctx, a: HitsArgs) -> anyhow::Result<ExitCode> {
             "处理结论",
             "参数哈希",
             "数据快照",
+            "指标准确率",
+            "提醒记录",
         ];
         let rows: Vec<Vec<String>> = list
             .iter()
-            .map(|h| {
+            .zip(&notes)
+            .map(|(h, [precision, warned])| {
                 vec![
                     h.id.clone(),
                     h.indicator_id.clone(),
@@ -732,23 +818,28 @@ pub async fn hits(ctx: &Ctx, a: HitsArgs) -> anyhow::Result<ExitCode> {
                     h.decision.clone().unwrap_or_default(),
                     h.param_hash.clone(),
                     h.inputs.to_string(),
+                    precision.clone(),
+                    warned.clone(),
                 ]
             })
             .collect();
         export_xlsx(path, "命中", &headers, &rows)?;
     }
     if ctx.json {
-        print_json(&list);
+        print_json(&annotated);
     } else {
         let rows: Vec<Vec<String>> = list
             .iter()
-            .map(|h| {
+            .zip(&notes)
+            .map(|(h, [precision, warned])| {
                 vec![
                     h.id[..16.min(h.id.len())].to_owned(),
                     format!("{} v{}", h.indicator_id, h.indicator_version),
+                    precision.clone(),
                     h.unit_id.clone(),
                     h.severity.clone(),
                     h.explanation_zh.clone(),
+                    warned.clone(),
                 ]
             })
             .collect();
@@ -756,9 +847,11 @@ pub async fn hits(ctx: &Ctx, a: HitsArgs) -> anyhow::Result<ExitCode> {
             &[
                 "命中 hit",
                 "指标 indicator",
+                "准确率 precision",
                 "单位 unit",
                 "严重 severity",
                 "说明 explanation",
+                "提醒 warned",
             ],
             &rows,
         );
@@ -819,6 +912,7 @@ pub async fn find_hit(store: &qinglian_store::Store, id: &str) -> anyhow::Result
 
 async fn rerun(
     ctx: &Ctx,
+    who: &crate::cli::AsArgs,
     id: &str,
     time_limit: u64,
     cat: &CatalogueArgs,
@@ -829,7 +923,17 @@ async fn rerun(
     };
     let env = ensure_store(&ctx.settings).await?;
     let record = find_hit(&env.store, id).await?;
+    // Outside the acting user's jurisdiction a hit does not exist for them.
+    let p = super::clues::acting(&env.store, who).await?;
+    let visible = env.store.get_hit(&p, &record.id).await?;
     env.store.close().await;
+    let record = visible.ok_or_else(|| {
+        Msg::new(
+            "NOT_FOUND",
+            format!("没有编号为 {id} 的命中"),
+            format!("no hit with id {id}"),
+        )
+    })?;
     let recorded = hit_of(&record)?;
     let ind = catalogue.select(None, Some(&recorded.indicator_id))?[0];
     let lake = Lake::new(ctx.settings.lake_dir());

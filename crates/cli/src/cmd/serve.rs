@@ -28,12 +28,19 @@ pub async fn serve_until_ctrl_c(store: Store, s: &Settings) -> anyhow::Result<()
     .await
 }
 
-pub async fn run(ctx: &Ctx) -> anyhow::Result<ExitCode> {
+pub async fn run(ctx: &Ctx, catalogue: &crate::cli::CatalogueArgs) -> anyhow::Result<ExitCode> {
     let env = ensure_store(&ctx.settings).await?;
     let store = env.store;
-    // Background jobs (overdue escalation) every `jobs::SCHEDULE`, beside the server.
-    super::jobs::spawn_periodic(store.clone(), env.ledger, ctx.settings.escalation_days);
-    serve_until_ctrl_c(store.clone(), &ctx.settings).await?;
+    // Background jobs (escalation, routine screening, re-checks) every `jobs::SCHEDULE`.
+    let jobs = super::jobs::spawn_periodic(
+        store.clone(),
+        env.ledger,
+        ctx.settings.clone(),
+        catalogue.indicators.clone(),
+    );
+    let served = serve_until_ctrl_c(store.clone(), &ctx.settings).await;
+    jobs.stop().await;
+    served?;
     store.close().await;
     Ok(ExitCode::SUCCESS)
 }

@@ -4,58 +4,9 @@
 //! accepted once the data is corrected and re-imported, the outcome report following each step,
 //! and `ledger verify` passing — until the clue's status is changed behind Qinglian's back.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-const BIN: &str = env!("CARGO_BIN_EXE_qinglian");
-
-fn q(data: &Path) -> Command {
-    let mut c = Command::new(BIN);
-    c.arg("--data")
-        .arg(data)
-        .env_remove("QINGLIAN_DATA")
-        .env_remove("QINGLIAN_DATABASE_URL")
-        .env_remove("QINGLIAN_CONFIG")
-        .env_remove("QINGLIAN_COOLDOWN_DAYS")
-        .env_remove("QINGLIAN_ESCALATION_DAYS");
-    c
-}
-
-fn run(c: &mut Command) -> Output {
-    c.output().expect("binary runs")
-}
-
-fn ok(c: &mut Command) -> String {
-    let o = run(c);
-    assert!(
-        o.status.success(),
-        "failed: {}\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8(o.stdout).unwrap()
-}
-
-fn json(c: &mut Command) -> serde_json::Value {
-    serde_json::from_str(&ok(c.arg("--json"))).expect("JSON output")
-}
-
-/// Runs a command that must be refused (exit 1) and returns its error text.
-fn refused(c: &mut Command) -> String {
-    let o = run(c);
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "expected a refusal: {}\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn test_indicators() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../screen/tests/indicators")
-}
+use super::{BIN, json, ok, q, refused, test_indicators};
+use std::path::Path;
+use std::process::Command;
 
 fn report(data: &Path, extra: &[&str]) -> serde_json::Value {
     json(q(data).arg("report").args(extra))

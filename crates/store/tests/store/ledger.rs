@@ -575,7 +575,7 @@ fn kill_9_loses_no_acknowledged_entry() {
         let mut child = std::process::Command::new(std::env::current_exe().unwrap())
             .args([
                 "--exact",
-                "crash_child",
+                "ledger::crash_child",
                 "--nocapture",
                 "--test-threads",
                 "1",

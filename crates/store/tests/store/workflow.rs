@@ -3,6 +3,7 @@
 //! its cool-down, escalation by injected time, outcome accounting, and ledger replay catching
 //! a status changed behind the store's back.
 
+use super::user;
 use qinglian_core::{DivisionCode, Role};
 use qinglian_store::testing::test_ledger;
 use qinglian_store::workflow::{Grade, State};
@@ -53,35 +54,6 @@ fn hit(id: &str, unit: &str, division: &str) -> HitRecord {
         decided_by: None,
         decided_at: None,
     }
-}
-
-async fn user(
-    store: &Store,
-    ledger: &qinglian_store::ledger::Ledger,
-    name: &str,
-    role: Role,
-    divs: &[&str],
-    units: &[&str],
-) -> Principal {
-    let u = store
-        .create_user(
-            ledger,
-            &NewUser {
-                username: name.into(),
-                display_name: name.into(),
-                password: "correct horse".into(),
-                role,
-                divisions: divs
-                    .iter()
-                    .map(|d| DivisionCode::parse(d).unwrap())
-                    .collect(),
-                units: units.iter().map(|u| (*u).to_owned()).collect(),
-            },
-            T0,
-        )
-        .await
-        .unwrap();
-    store.principal(&u).await.unwrap()
 }
 
 fn mv(to: State, note: Option<&str>) -> Move {

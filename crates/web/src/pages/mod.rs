@@ -6,9 +6,11 @@
 
 mod home;
 mod login;
+mod lottery;
 
 pub use home::home;
 pub use login::{login_form, login_submit, logout};
+pub use lottery::{lottery_file, lottery_page, lottery_verify};
 
 use crate::auth::{self, cookie};
 use crate::error::ApiError;
@@ -28,6 +30,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("login.html", include_str!("../../templates/login.html")),
     ("home.html", include_str!("../../templates/home.html")),
     ("error.html", include_str!("../../templates/error.html")),
+    ("lottery.html", include_str!("../../templates/lottery.html")),
 ];
 
 const CSS: &str = include_str!("../../assets/app.css");

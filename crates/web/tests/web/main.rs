@@ -5,6 +5,8 @@
 //! PostgreSQL: 127.0.0.1:5432 by default, `QINGLIAN_TEST_PG` to change; a fresh database per
 //! run; skipped when unreachable except under `CI=true`.
 
+mod lottery;
+
 use qinglian_core::{DivisionCode, Role};
 use qinglian_store::testing::PgTestDb;
 use qinglian_store::{DivisionRow, NewUser, PersonRow, PostRow, Store, UnitRow};
