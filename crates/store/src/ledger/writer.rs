@@ -293,7 +293,13 @@ async fn run(
             }
         }
         let units: Vec<&Unit> = jobs.iter().map(|j| &j.unit).collect();
-        match commit(&store, &mut frontier, &[&signer], &origin, &units).await {
+        let mut outcome = commit(&store, &mut frontier, &[&signer], &origin, &units).await;
+        if outcome.is_err() && resync(&store, &mut frontier).await {
+            // Another writer moved the log (`serve` and a CLI command on one database, say):
+            // nothing of this batch was committed, so it is tried once more from the new tip.
+            outcome = commit(&store, &mut frontier, &[&signer], &origin, &units).await;
+        }
+        match outcome {
             Ok(outcomes) => {
                 for (job, out) in jobs.into_iter().zip(outcomes) {
                     let _ = job.reply.send(out);
@@ -332,6 +338,23 @@ async fn run(
                 }
             }
         }
+    }
+}
+
+/// Catches up with a log another writer has moved. True if it had moved and this writer now
+/// stands at the stored tip.
+async fn resync(store: &Store, frontier: &mut Frontier) -> bool {
+    match store.ledger_state(LOG_ID).await {
+        Ok(Some(s)) if s.size != frontier.size() || s.root != frontier.root() => {
+            match recover(store, s.size, &s.root).await {
+                Ok(f) => {
+                    *frontier = f;
+                    true
+                }
+                Err(_) => false,
+            }
+        }
+        _ => false,
     }
 }
 
