@@ -87,7 +87,10 @@ async fn recover(store: &Store, size: u64, root: &Hash) -> Result<Frontier> {
             ),
         ));
     }
-    let count: i64 = on_pool!(store, p => sqlx::query_scalar("SELECT COUNT(*) FROM ledger_entries").fetch_one(p).await)?;
+    // Only entries below the recorded size: another writer may commit past it between the
+    // state read and this count (entries beyond the size are refused on append by the primary
+    // key, and `ledger verify` reports strays).
+    let count: i64 = on_pool!(store, p => sqlx::query_scalar("SELECT COUNT(*) FROM ledger_entries WHERE idx < $1").bind(size as i64).fetch_one(p).await)?;
     if count as u64 != size {
         return Err(msg(
             "LEDGER_SIZE_MISMATCH",
