@@ -114,85 +114,71 @@ impl Truth {
     }
 }
 
+/// One pack's CSV files written into a folder, with their summaries in import order.
+struct CsvFiles<'a> {
+    out: &'a std::path::Path,
+    progress: &'a dyn Fn(&str, u64, u64),
+    files: Vec<crate::FileSummary>,
+}
+
+impl<'a> CsvFiles<'a> {
+    fn new(out: &'a std::path::Path, progress: &'a dyn Fn(&str, u64, u64)) -> Self {
+        CsvFiles {
+            out,
+            progress,
+            files: Vec::new(),
+        }
+    }
+
+    /// Writes `<dataset>.csv` with the Chinese headers of `cols` (`(field, header)` pairs).
+    fn write<T, const N: usize>(
+        &mut self,
+        dataset: &str,
+        cols: [(&'static str, &'static str); N],
+        rows: &[T],
+        cells: impl Fn(&T) -> [crate::write::Cell<'_>; N],
+    ) -> Result<(), crate::SynthError> {
+        let path = self.out.join(format!("{dataset}.csv"));
+        let progress = |done, total| (self.progress)(dataset, done, total);
+        let rows = crate::csv::write_csv(&path, cols.map(|c| c.1), rows, cells, &progress)?;
+        self.files.push(crate::FileSummary {
+            dataset: dataset.to_owned(),
+            path,
+            rows,
+        });
+        Ok(())
+    }
+}
+
 /// Writes the SOE leasing files; returns their summaries in import order.
 pub(crate) fn write_soe_leasing(
     out: &std::path::Path,
     d: &soe_leasing::SoeLeasing,
     progress: &dyn Fn(&str, u64, u64),
 ) -> Result<Vec<crate::FileSummary>, crate::SynthError> {
-    use crate::csv::write_csv;
     use soe_leasing as s;
-    fn h<const N: usize>(cols: [(&'static str, &'static str); N]) -> [&'static str; N] {
-        cols.map(|c| c.1)
-    }
-    let mut files = Vec::new();
-    let mut one = |dataset: &str, file: &str, n: Result<usize, crate::SynthError>| {
-        let path = out.join(file);
-        n.map(|rows| {
-            files.push(crate::FileSummary {
-                dataset: dataset.to_owned(),
-                path,
-                rows,
-            });
-        })
-    };
-    let p = |name: &'static str| move |done, total| progress(name, done, total);
-    one(
-        "market_rents",
-        "market_rents.csv",
-        write_csv(
-            &out.join("market_rents.csv"),
-            h(s::MARKET),
-            &d.market,
-            s::market_cells,
-            &p("market_rents"),
-        ),
-    )?;
-    one(
+    let mut w = CsvFiles::new(out, progress);
+    w.write("market_rents", s::MARKET, &d.market, s::market_cells)?;
+    w.write(
         "properties",
-        "properties.csv",
-        write_csv(
-            &out.join("properties.csv"),
-            h(s::PROPERTIES),
-            &d.properties,
-            s::property_cells,
-            &p("properties"),
-        ),
+        s::PROPERTIES,
+        &d.properties,
+        s::property_cells,
     )?;
-    one(
+    w.write(
         "tender_listings",
-        "tender_listings.csv",
-        write_csv(
-            &out.join("tender_listings.csv"),
-            h(s::LISTINGS),
-            &d.listings,
-            s::listing_cells,
-            &p("tender_listings"),
-        ),
+        s::LISTINGS,
+        &d.listings,
+        s::listing_cells,
     )?;
-    one(
+    w.write(
         "lease_contracts",
-        "lease_contracts.csv",
-        write_csv(
-            &out.join("lease_contracts.csv"),
-            h(s::CONTRACTS),
-            &d.contracts,
-            s::contract_cells,
-            &p("lease_contracts"),
-        ),
+        s::CONTRACTS,
+        &d.contracts,
+        s::contract_cells,
     )?;
-    one(
-        "rent_payments",
-        "rent_payments.csv",
-        write_csv(
-            &out.join("rent_payments.csv"),
-            h(s::PAYMENTS),
-            &d.payments,
-            s::payment_cells,
-            &p("rent_payments"),
-        ),
-    )?;
-    Ok(files)
+    w.write("rent_payments", s::PAYMENTS, &d.payments, s::payment_cells)?;
+    Ok(w.files)
 }
 
 /// Writes the village collective asset files; returns their summaries in import order.
@@ -201,94 +187,46 @@ pub(crate) fn write_village_assets(
     d: &village_assets::VillageAssets,
     progress: &dyn Fn(&str, u64, u64),
 ) -> Result<Vec<crate::FileSummary>, crate::SynthError> {
-    use crate::csv::write_csv;
     use village_assets as v;
-    fn h<const N: usize>(cols: [(&'static str, &'static str); N]) -> [&'static str; N] {
-        cols.map(|c| c.1)
-    }
-    let mut files = Vec::new();
-    let mut one = |dataset: &str, n: Result<usize, crate::SynthError>| {
-        n.map(|rows| {
-            files.push(crate::FileSummary {
-                dataset: dataset.to_owned(),
-                path: out.join(format!("{dataset}.csv")),
-                rows,
-            });
-        })
-    };
-    let p = |name: &'static str| move |done, total| progress(name, done, total);
-    let f = |name: &str| out.join(format!("{name}.csv"));
-    one(
+    let mut w = CsvFiles::new(out, progress);
+    w.write(
         "collectives",
-        write_csv(
-            &f("collectives"),
-            h(v::COLLECTIVES),
-            &d.collectives,
-            v::collective_cells,
-            &p("collectives"),
-        ),
+        v::COLLECTIVES,
+        &d.collectives,
+        v::collective_cells,
     )?;
-    one(
-        "village_assets",
-        write_csv(
-            &f("village_assets"),
-            h(v::ASSETS),
-            &d.assets,
-            v::asset_cells,
-            &p("village_assets"),
-        ),
-    )?;
-    one(
+    w.write("village_assets", v::ASSETS, &d.assets, v::asset_cells)?;
+    w.write(
         "village_resolutions",
-        write_csv(
-            &f("village_resolutions"),
-            h(v::RESOLUTIONS),
-            &d.resolutions,
-            v::resolution_cells,
-            &p("village_resolutions"),
-        ),
+        v::RESOLUTIONS,
+        &d.resolutions,
+        v::resolution_cells,
     )?;
-    one(
+    w.write(
         "village_contracts",
-        write_csv(
-            &f("village_contracts"),
-            h(v::CONTRACTS),
-            &d.contracts,
-            v::contract_cells,
-            &p("village_contracts"),
-        ),
+        v::CONTRACTS,
+        &d.contracts,
+        v::contract_cells,
     )?;
-    one(
+    w.write(
         "village_payments",
-        write_csv(
-            &f("village_payments"),
-            h(v::PAYMENTS),
-            &d.payments,
-            v::payment_cells,
-            &p("village_payments"),
-        ),
+        v::PAYMENTS,
+        &d.payments,
+        v::payment_cells,
     )?;
-    one(
+    w.write(
         "village_disclosures",
-        write_csv(
-            &f("village_disclosures"),
-            h(v::DISCLOSURES),
-            &d.disclosures,
-            v::disclosure_cells,
-            &p("village_disclosures"),
-        ),
+        v::DISCLOSURES,
+        &d.disclosures,
+        v::disclosure_cells,
     )?;
-    one(
+    w.write(
         "grading_records",
-        write_csv(
-            &f("grading_records"),
-            h(v::GRADINGS),
-            &d.gradings,
-            v::grading_cells,
-            &p("grading_records"),
-        ),
+        v::GRADINGS,
+        &d.gradings,
+        v::grading_cells,
     )?;
-    Ok(files)
+    Ok(w.files)
 }
 
 /// Writes the school enrolment files; returns their summaries in import order.
@@ -297,104 +235,37 @@ pub(crate) fn write_education(
     d: &education::Education,
     progress: &dyn Fn(&str, u64, u64),
 ) -> Result<Vec<crate::FileSummary>, crate::SynthError> {
-    use crate::csv::write_csv;
     use education as e;
-    fn h<const N: usize>(cols: [(&'static str, &'static str); N]) -> [&'static str; N] {
-        cols.map(|c| c.1)
-    }
-    let mut files = Vec::new();
-    let mut one = |dataset: &str, n: Result<usize, crate::SynthError>| {
-        n.map(|rows| {
-            files.push(crate::FileSummary {
-                dataset: dataset.to_owned(),
-                path: out.join(format!("{dataset}.csv")),
-                rows,
-            });
-        })
-    };
-    let p = |name: &'static str| move |done, total| progress(name, done, total);
-    let f = |name: &str| out.join(format!("{name}.csv"));
-    one(
-        "enrolment_plans",
-        write_csv(
-            &f("enrolment_plans"),
-            h(e::PLANS),
-            &d.plans,
-            e::plan_cells,
-            &p("enrolment_plans"),
-        ),
-    )?;
-    one(
+    let mut w = CsvFiles::new(out, progress);
+    w.write("enrolment_plans", e::PLANS, &d.plans, e::plan_cells)?;
+    w.write(
         "enrolment_applications",
-        write_csv(
-            &f("enrolment_applications"),
-            h(e::APPLICATIONS),
-            &d.applications,
-            e::application_cells,
-            &p("enrolment_applications"),
-        ),
+        e::APPLICATIONS,
+        &d.applications,
+        e::application_cells,
     )?;
-    one(
+    w.write(
         "household_registrations",
-        write_csv(
-            &f("household_registrations"),
-            h(e::REGISTRATIONS),
-            &d.registrations,
-            e::registration_cells,
-            &p("household_registrations"),
-        ),
+        e::REGISTRATIONS,
+        &d.registrations,
+        e::registration_cells,
     )?;
-    one(
+    w.write(
         "admissions",
-        write_csv(
-            &f("admissions"),
-            h(e::ADMISSIONS),
-            &d.admissions,
-            e::admission_cells,
-            &p("admissions"),
-        ),
+        e::ADMISSIONS,
+        &d.admissions,
+        e::admission_cells,
     )?;
-    one(
-        "lottery_lists",
-        write_csv(
-            &f("lottery_lists"),
-            h(e::LISTS),
-            &d.lists,
-            e::list_cells,
-            &p("lottery_lists"),
-        ),
-    )?;
-    one(
-        "class_assignments",
-        write_csv(
-            &f("class_assignments"),
-            h(e::CLASSES),
-            &d.classes,
-            e::class_cells,
-            &p("class_assignments"),
-        ),
-    )?;
-    one(
-        "pupil_records",
-        write_csv(
-            &f("pupil_records"),
-            h(e::RECORDS),
-            &d.records,
-            e::record_cells,
-            &p("pupil_records"),
-        ),
-    )?;
-    one(
+    w.write("lottery_lists", e::LISTS, &d.lists, e::list_cells)?;
+    w.write("class_assignments", e::CLASSES, &d.classes, e::class_cells)?;
+    w.write("pupil_records", e::RECORDS, &d.records, e::record_cells)?;
+    w.write(
         "school_transfers",
-        write_csv(
-            &f("school_transfers"),
-            h(e::TRANSFERS),
-            &d.transfers,
-            e::transfer_cells,
-            &p("school_transfers"),
-        ),
+        e::TRANSFERS,
+        &d.transfers,
+        e::transfer_cells,
     )?;
-    Ok(files)
+    Ok(w.files)
 }
 
 /// Registry facts the packs need, indexed once per generation.
