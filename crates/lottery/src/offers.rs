@@ -6,6 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, NaiveDateTime, Utc};
 
 use crate::FormatError;
+use crate::allocate::{UNASSIGNED, waitlists};
+use crate::draw::Draw;
 use crate::hash::{Hash32, is_code, parse_hex32, push_hex, to_hex};
 use crate::params::parse_dec;
 
@@ -173,6 +175,35 @@ pub struct ReplayBase<'a> {
     pub waitlists: Vec<Vec<u32>>,
 }
 
+impl<'a> ReplayBase<'a> {
+    /// The base a draw leaves: its seats, waitlists and every applicant's choices.
+    pub fn from_draw(d: &'a Draw) -> Self {
+        let lists = waitlists(&d.instance, &d.assigned);
+        Self {
+            codes: d.school_codes(),
+            caps: d
+                .params
+                .schools
+                .values()
+                .map(|s| u64::from(s.cap))
+                .collect(),
+            commits: &d.roster.commits,
+            prefs: (0..d.roster.len())
+                .map(|i| d.roster.choices_of(i).iter().map(|c| c.school).collect())
+                .collect(),
+            seat: d
+                .assigned
+                .iter()
+                .map(|&a| (a != UNASSIGNED).then_some(a))
+                .collect(),
+            waitlists: lists
+                .into_iter()
+                .map(|l| l.into_iter().map(|(_, i)| i).collect())
+                .collect(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReplayIssue {
     pub seq: u64,
@@ -188,64 +219,103 @@ pub struct ReplaySummary {
     pub filled: Vec<u64>,
 }
 
-/// Replays the log. Every offer must go to a free seat and to the highest-ranked applicant
-/// still eligible (on the waitlist, not having declined or let lapse an offer from that
-/// school, without an open offer there, and still preferring it to the seat held).
-pub fn replay(base: &ReplayBase<'_>, log: &OffersLog) -> ReplaySummary {
-    let ns = base.codes.len();
-    let mut seat = base.seat.clone();
-    let mut filled = vec![0u64; ns];
-    for s in seat.iter().flatten() {
-        filled[*s as usize] += 1;
+/// The replay's state after some prefix of the log: seats held, open offers and who has let
+/// an offer from a school go. `record` (the store) and `verify all` share it, so an event the
+/// store accepts is exactly one the published replay accepts.
+pub struct Replayer<'a> {
+    base: &'a ReplayBase<'a>,
+    code_ix: BTreeMap<&'a str, u32>,
+    seat: Vec<Option<u32>>,
+    filled: Vec<u64>,
+    open: BTreeSet<(u32, u32)>,
+    open_count: Vec<u64>,
+    out_of_list: BTreeSet<(u32, u32)>,
+}
+
+impl<'a> Replayer<'a> {
+    pub fn new(base: &'a ReplayBase<'a>) -> Self {
+        let ns = base.codes.len();
+        let mut filled = vec![0u64; ns];
+        for s in base.seat.iter().flatten() {
+            filled[*s as usize] += 1;
+        }
+        Self {
+            base,
+            code_ix: base.codes.iter().copied().zip(0u32..).collect(),
+            seat: base.seat.clone(),
+            filled,
+            open: BTreeSet::new(),
+            open_count: vec![0; ns],
+            out_of_list: BTreeSet::new(),
+        }
     }
-    let mut open: BTreeSet<(u32, u32)> = BTreeSet::new();
-    let mut open_count = vec![0u64; ns];
-    let mut out_of_list: BTreeSet<(u32, u32)> = BTreeSet::new();
-    let mut sum = ReplaySummary::default();
-    let code_ix: BTreeMap<&str, u32> = base.codes.iter().copied().zip(0u32..).collect();
-    let prefers = |seat: &[Option<u32>], i: u32, s: u32| -> bool {
-        let p = &base.prefs[i as usize];
+
+    pub fn school_index(&self, code: &str) -> Option<u32> {
+        self.code_ix.get(code).copied()
+    }
+
+    /// Whether applicant `i` ranks school `s` above the seat held (or holds none).
+    fn prefers(&self, i: u32, s: u32) -> bool {
+        let p = &self.base.prefs[i as usize];
         let Some(rs) = p.iter().position(|x| *x == s) else {
             return false;
         };
-        seat[i as usize].is_none_or(|cur| p.iter().position(|x| *x == cur).is_none_or(|rc| rs < rc))
-    };
-    for l in &log.lines {
-        *sum.counts.entry(l.event.as_str()).or_default() += 1;
-        let mut issue =
-            |zh: String, en: String| sum.issues.push(ReplayIssue { seq: l.seq, zh, en });
-        let Some(&s) = code_ix.get(l.school.as_str()) else {
+        self.seat[i as usize]
+            .is_none_or(|cur| p.iter().position(|x| *x == cur).is_none_or(|rc| rs < rc))
+    }
+
+    /// Seats at `s` neither held nor under an open offer.
+    pub fn free_seats(&self, s: u32) -> u64 {
+        let su = s as usize;
+        self.base.caps[su].saturating_sub(self.filled[su] + self.open_count[su])
+    }
+
+    /// The applicant the next offer at `s` must go to, if anyone is still eligible.
+    pub fn next_eligible(&self, s: u32) -> Option<u32> {
+        self.base.waitlists[s as usize].iter().copied().find(|&j| {
+            !self.out_of_list.contains(&(s, j))
+                && !self.open.contains(&(s, j))
+                && self.prefers(j, s)
+        })
+    }
+
+    /// Seat per applicant after the events applied so far.
+    pub fn seats(&self) -> &[Option<u32>] {
+        &self.seat
+    }
+
+    /// Applies one line; returns what is wrong with it as (zh, en) pairs (empty: fine).
+    pub fn apply(&mut self, l: &OfferLine) -> Vec<(String, String)> {
+        let mut issues = Vec::new();
+        let mut issue = |zh: String, en: String| issues.push((zh, en));
+        let Some(s) = self.school_index(&l.school) else {
             issue(
                 format!("学校 {} 不存在", l.school),
                 format!("unknown school {}", l.school),
             );
-            continue;
+            return issues;
         };
-        let Ok(i) = base.commits.binary_search(&l.commitment) else {
+        let Ok(i) = self.base.commits.binary_search(&l.commitment) else {
             issue(
                 "C_i 不在名册中".into(),
                 format!("C_i {} is not in the roster", to_hex(&l.commitment)),
             );
-            continue;
+            return issues;
         };
         let i = i as u32;
+        let su = s as usize;
         match l.event {
             Event::Offer => {
-                let su = s as usize;
-                if filled[su] + open_count[su] >= base.caps[su] {
+                if self.free_seats(s) == 0 {
                     issue(
                         format!("{} 没有空余学位却发出录取通知", l.school),
                         format!("offer at {} without a free seat", l.school),
                     );
                 }
-                let expected = base.waitlists[su].iter().copied().find(|&j| {
-                    !out_of_list.contains(&(s, j))
-                        && !open.contains(&(s, j))
-                        && prefers(&seat, j, s)
-                });
+                let expected = self.next_eligible(s);
                 if expected != Some(i) {
                     let who =
-                        expected.map_or("-".to_owned(), |j| to_hex(&base.commits[j as usize]));
+                        expected.map_or("-".to_owned(), |j| to_hex(&self.base.commits[j as usize]));
                     issue(
                         format!("递补顺序错误：{} 应先递补 {who}", l.school),
                         format!(
@@ -254,39 +324,39 @@ pub fn replay(base: &ReplayBase<'_>, log: &OffersLog) -> ReplaySummary {
                         ),
                     );
                 }
-                if open.insert((s, i)) {
-                    open_count[su] += 1;
+                if self.open.insert((s, i)) {
+                    self.open_count[su] += 1;
                 }
             }
             Event::Accept => {
-                if !open.remove(&(s, i)) {
+                if !self.open.remove(&(s, i)) {
                     issue(
                         "接受了不存在的录取通知".into(),
                         "accept without an open offer".into(),
                     );
-                    continue;
+                    return issues;
                 }
-                open_count[s as usize] -= 1;
-                if !prefers(&seat, i, s) {
+                self.open_count[su] -= 1;
+                if !self.prefers(i, s) {
                     issue(
                         "接受的学校不优于已有学位".into(),
                         "accepted a school not preferred to the seat held".into(),
                     );
                 }
-                if let Some(old) = seat[i as usize] {
-                    filled[old as usize] -= 1;
+                if let Some(old) = self.seat[i as usize] {
+                    self.filled[old as usize] -= 1;
                 }
-                seat[i as usize] = Some(s);
-                filled[s as usize] += 1;
+                self.seat[i as usize] = Some(s);
+                self.filled[su] += 1;
             }
             Event::Decline | Event::Expire => {
-                if open.remove(&(s, i)) {
-                    open_count[s as usize] -= 1;
-                    out_of_list.insert((s, i));
-                } else if l.event == Event::Decline && seat[i as usize] == Some(s) {
+                if self.open.remove(&(s, i)) {
+                    self.open_count[su] -= 1;
+                    self.out_of_list.insert((s, i));
+                } else if l.event == Event::Decline && self.seat[i as usize] == Some(s) {
                     // Giving up the seat held releases it for the waitlist.
-                    seat[i as usize] = None;
-                    filled[s as usize] -= 1;
+                    self.seat[i as usize] = None;
+                    self.filled[su] -= 1;
                 } else {
                     issue(
                         format!("{} 在 {} 既无录取通知也无学位", l.event.as_str(), l.school),
@@ -299,7 +369,22 @@ pub fn replay(base: &ReplayBase<'_>, log: &OffersLog) -> ReplaySummary {
                 }
             }
         }
+        issues
     }
-    sum.filled = filled;
+}
+
+/// Replays the log. Every offer must go to a free seat and to the highest-ranked applicant
+/// still eligible (on the waitlist, not having declined or let lapse an offer from that
+/// school, without an open offer there, and still preferring it to the seat held).
+pub fn replay(base: &ReplayBase<'_>, log: &OffersLog) -> ReplaySummary {
+    let mut r = Replayer::new(base);
+    let mut sum = ReplaySummary::default();
+    for l in &log.lines {
+        *sum.counts.entry(l.event.as_str()).or_default() += 1;
+        for (zh, en) in r.apply(l) {
+            sum.issues.push(ReplayIssue { seq: l.seq, zh, en });
+        }
+    }
+    sum.filled = r.filled;
     sum
 }

@@ -21,7 +21,9 @@ pub mod workflow;
 pub use auth::{hash_password, random_password, random_seed, verify_password};
 pub use error::StoreError;
 pub use hits::{DECISIONS, HitFilter, HitRecord, HitUpsertReport, hit_upsert_stmts};
-pub use lottery::{LotteryRecord, LotteryState, NewApplicant, RegisterReport};
+pub use lottery::{
+    LotteryRecord, LotteryState, NewApplicant, OfferRecorded, OfferRequest, RegisterReport,
+};
 pub use registry::{
     DivisionRow, OrgRelationRow, PersonMasked, PersonRelationRow, PersonRow, PostRow,
     RegistryCounts, RegistryTable, UnitFilter, UnitRow, UpsertRow, upsert_stmts,

@@ -248,6 +248,101 @@ async fn the_golden_lottery_is_reproduced_byte_for_byte() {
         );
     }
     assert_eq!(json(q(&data).args(["ledger", "verify"]))["verified"], true);
+    post_draw_offers(&data, &golden, dir.path());
+}
+
+/// T8 on the golden lottery: a holder gives up a seat, the seat goes to the first on the
+/// waitlist, who accepts; refusals for out-of-order events; the new publication verifies and
+/// the ledger replays the log.
+fn post_draw_offers(data: &Path, golden: &Path, tmp: &Path) {
+    let results = std::fs::read_to_string(golden.join("results.csv")).unwrap();
+    let waitlists = std::fs::read_to_string(golden.join("waitlists.csv")).unwrap();
+    let holder = results
+        .lines()
+        .find_map(|l| l.strip_suffix(",S03"))
+        .unwrap()
+        .to_owned();
+    // Nobody else moved, so the seat goes to rank 1 of S03's waitlist.
+    let first = waitlists
+        .lines()
+        .find_map(|l| l.strip_prefix("S03,1,"))
+        .unwrap()
+        .to_owned();
+    let offers = |args: &[&str]| {
+        let mut c = q(data);
+        c.args(["lottery", "offers"]).args(args).args([
+            "--lottery",
+            "2026-DEMO-G1",
+            "--school",
+            "S03",
+        ]);
+        c
+    };
+    // no seat is free before anyone gives one up; nobody answers an offer never made
+    let e = refused(&mut offers(&["next"]));
+    assert!(e.contains("LOTTERY_OFFER") && e.contains("S03"), "{e}");
+    let e = refused(&mut offers(&["accept", "--applicant", &first]));
+    assert!(e.contains("accept without an open offer"), "{e}");
+
+    let d = json(&mut offers(&["decline", "--applicant", &holder]));
+    assert_eq!(
+        (d["seq"].as_u64(), d["free_seats"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(d["next_eligible"], first.as_str());
+    let o = json(&mut offers(&["next"]));
+    assert_eq!(
+        (o["seq"].as_u64(), o["applicant"].as_str()),
+        (Some(2), Some(first.as_str()))
+    );
+    assert_eq!(o["free_seats"], 0, "the open offer holds the seat");
+    let e = refused(&mut offers(&["next"]));
+    assert!(e.contains("no free seat"), "{e}");
+    let a = json(&mut offers(&["accept", "--applicant", &first]));
+    assert_eq!(a["seq"], 3);
+    assert!(
+        a["manifest_sha256"].is_string(),
+        "a published lottery's manifest follows"
+    );
+
+    let list = json(q(data).args(["lottery", "offers", "list", "--lottery", "2026-DEMO-G1"]));
+    let events: Vec<&str> = list["offers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(events, ["decline", "offer", "accept"]);
+
+    // publishing again gives nine files that verify, with the log in the manifest
+    let out = tmp.join("pub-offers");
+    ok(q(data)
+        .args(["lottery", "publish", "--lottery", "2026-DEMO-G1", "--out"])
+        .arg(&out));
+    let log = std::fs::read_to_string(out.join("offers_log.csv")).unwrap();
+    assert_eq!(log.lines().count(), 3);
+    assert!(
+        log.lines()
+            .nth(1)
+            .unwrap()
+            .ends_with(&format!(",S03,{first},offer"))
+    );
+    assert!(
+        std::fs::read_to_string(out.join("run_manifest.txt"))
+            .unwrap()
+            .contains(&format!("{}  offers_log.csv", sha(log.as_bytes())))
+    );
+    let v = ok(offline(&out).args(["lottery", "verify", "all"]).arg(&out));
+    assert!(v.contains("offers"), "{v}");
+    assert_eq!(json(q(data).args(["ledger", "verify"]))["verified"], true);
+
+    // the log edited behind Qinglian's back: ledger verify names the file
+    sqlite3(
+        &data.join("qinglian.db"),
+        "UPDATE lottery_files SET content = CAST('' AS BLOB) WHERE name = 'offers_log.csv'",
+    );
+    let e = refused(q(data).args(["ledger", "verify"]));
+    assert!(e.contains("offers_log.csv"), "{e}");
 }
 
 /// `n` families with valid IDs, choices from the golden roster, one pair of twins.

@@ -10,7 +10,7 @@ use crate::ceremony::Ceremony;
 use crate::draw::{Draw, draw_parsed};
 use crate::hash::{Hash32, parse_hex32, sha256, to_hex};
 use crate::numbers::default_threads;
-use crate::offers::{OffersLog, replay};
+use crate::offers::{OffersLog, ReplayBase, replay};
 use crate::params::Params;
 use crate::publish::{MANIFEST, MANIFEST_FILES, parse_manifest, sha256_file};
 use crate::roster::Roster;
@@ -18,7 +18,7 @@ use crate::seed::seed;
 
 use super::compare::compare_stream;
 use super::report::{Report, Status};
-use super::summary::{replay_base, summarise};
+use super::summary::summarise;
 pub use super::timing::TimingEvidence;
 use super::timing::timing;
 
@@ -412,7 +412,7 @@ pub fn verify_all_with(dir: &Path, opts: &VerifyOptions) -> Report {
         && rep.status_of("waitlists.csv", "waitlists-recompute") == Some(Status::Pass);
     match (&the_draw, &offers) {
         (Some(d), Some(log)) if outputs_equal => {
-            let sum = replay(&replay_base(d), log);
+            let sum = replay(&ReplayBase::from_draw(d), log);
             if sum.issues.is_empty() {
                 rep.push(
                     "offers_log.csv",

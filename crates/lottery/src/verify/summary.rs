@@ -1,37 +1,10 @@
 //! The replay base for the offers log and the printed summary (§4.7 steps 6–7).
 
-use crate::allocate::{UNASSIGNED, waitlists};
+use crate::allocate::UNASSIGNED;
 use crate::draw::Draw;
 use crate::hash::{Hash32, to_hex};
-use crate::offers::ReplayBase;
 
 use super::report::Report;
-
-pub(crate) fn replay_base(d: &Draw) -> ReplayBase<'_> {
-    let lists = waitlists(&d.instance, &d.assigned);
-    ReplayBase {
-        codes: d.school_codes(),
-        caps: d
-            .params
-            .schools
-            .values()
-            .map(|s| u64::from(s.cap))
-            .collect(),
-        commits: &d.roster.commits,
-        prefs: (0..d.roster.len())
-            .map(|i| d.roster.choices_of(i).iter().map(|c| c.school).collect())
-            .collect(),
-        seat: d
-            .assigned
-            .iter()
-            .map(|&a| (a != UNASSIGNED).then_some(a))
-            .collect(),
-        waitlists: lists
-            .into_iter()
-            .map(|l| l.into_iter().map(|(_, i)| i).collect())
-            .collect(),
-    }
-}
 
 pub(crate) fn summarise(rep: &mut Report, d: &Draw, hashes: &[(&str, Option<Hash32>)]) {
     let assigned = d.assigned.iter().filter(|a| **a != UNASSIGNED).count();

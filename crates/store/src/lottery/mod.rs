@@ -8,10 +8,12 @@
 //! steps. Citizen IDs and salts are never stored: an applicant is its commitment and roster
 //! choices, plus, in a separate table, a digest of its ID that refuses a second registration.
 
+mod offers;
 mod read;
 mod replay;
 mod steps;
 
+pub use offers::{OfferRecorded, OfferRequest};
 pub use steps::RegisterReport;
 
 use crate::StoreError;

@@ -134,6 +134,16 @@ fn apply(x: &mut Expected, v: &Value) {
             x.files
                 .insert("run_manifest.txt".into(), text(v, "manifest_sha256"));
         }
+        "offer" => {
+            x.files
+                .insert("offers_log.csv".into(), text(v, "offers_log_sha256"));
+            // A published lottery's manifest is rewritten with each event.
+            if v["manifest_sha256"].is_string() {
+                set("manifest_sha256", text(v, "manifest_sha256"));
+                x.files
+                    .insert("run_manifest.txt".into(), text(v, "manifest_sha256"));
+            }
+        }
         _ => {}
     }
 }

@@ -36,7 +36,7 @@ pub struct RegisterReport {
     pub ledger_index: u64,
 }
 
-fn t(v: &str) -> Bind {
+pub(super) fn t(v: &str) -> Bind {
     Bind::Text(v.to_owned())
 }
 
@@ -52,7 +52,7 @@ fn file_stmt(lottery: &str, name: &str, content: &[u8]) -> Stmt {
     )
 }
 
-fn not_found(id: &str) -> StoreError {
+pub(super) fn not_found(id: &str) -> StoreError {
     StoreError::NotFound(format!("抽签 / lottery {id}"))
 }
 
@@ -72,7 +72,12 @@ fn forbidden(p: &Principal, id: &str) -> StoreError {
     )
 }
 
-fn wrong_state(r: &LotteryRecord, state: LotteryState, zh: &str, en: &str) -> StoreError {
+pub(super) fn wrong_state(
+    r: &LotteryRecord,
+    state: LotteryState,
+    zh: &str,
+    en: &str,
+) -> StoreError {
     refuse(
         "LOTTERY_STATE",
         format!("抽签 {} 当前为“{}”，{zh}", r.id, state.name_zh()),
@@ -81,7 +86,12 @@ fn wrong_state(r: &LotteryRecord, state: LotteryState, zh: &str, en: &str) -> St
 }
 
 /// The guarded UPDATE that claims step `r.steps + 1` from state `from`.
-fn claim(r: &LotteryRecord, from: &[LotteryState], set: &str, mut binds: Vec<Bind>) -> Stmt {
+pub(super) fn claim(
+    r: &LotteryRecord,
+    from: &[LotteryState],
+    set: &str,
+    mut binds: Vec<Bind>,
+) -> Stmt {
     let n = binds.len();
     let states: Vec<String> = from
         .iter()
@@ -102,7 +112,7 @@ fn claim(r: &LotteryRecord, from: &[LotteryState], set: &str, mut binds: Vec<Bin
 
 impl Store {
     /// A lottery by id for running a step: it must exist and the principal may run it.
-    async fn lottery_to_run(&self, p: &Principal, id: &str) -> Result<LotteryRecord> {
+    pub(super) async fn lottery_to_run(&self, p: &Principal, id: &str) -> Result<LotteryRecord> {
         let r = self
             .lottery_unscoped(id)
             .await?
@@ -123,7 +133,7 @@ impl Store {
         Ok(r)
     }
 
-    async fn stored_params(&self, id: &str) -> Result<(Vec<u8>, Params)> {
+    pub(super) async fn stored_params(&self, id: &str) -> Result<(Vec<u8>, Params)> {
         let bytes = self
             .lottery_file(id, "params.txt")
             .await?
@@ -132,7 +142,7 @@ impl Store {
         Ok((bytes, params))
     }
 
-    async fn append_step(
+    pub(super) async fn append_step(
         &self,
         ledger: &Ledger,
         id: &str,

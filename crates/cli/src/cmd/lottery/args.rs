@@ -15,6 +15,9 @@ pub enum LotteryCmd {
     Draw(DrawArgs),
     /// 公布：写出九个公布文件（含 sha256sum 格式的清单）并自行核验 / publish: write the nine published files (with the sha256sum manifest) and verify them
     Publish(PublishArgs),
+    /// 派位后递补（T8）：空余学位按候补顺序发出通知，登记接受、放弃、逾期；只追加到 offers_log.csv，每步记入账本 / post-draw offers (T8): released seats offered down the waitlist, answers recorded; appended to offers_log.csv, each step ledgered
+    #[command(subcommand)]
+    Offers(OffersCmd),
     /// 离线核验公布目录（无需数据库与网络）/ verify a publication directory offline (no database, no network)
     #[command(subcommand)]
     Verify(VerifyCmd),
@@ -120,4 +123,47 @@ pub struct ListArgs {
     /// 导出为 Excel 文件 / export to an Excel file
     #[arg(long, value_name = "FILE.xlsx")]
     pub export: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OffersCmd {
+    /// 向该校候补名单上下一位符合条件的申请人发出递补通知（须有空余学位）/ offer a free seat at the school to the next eligible applicant on its waitlist
+    Next {
+        #[command(flatten)]
+        at: OfferSchool,
+    },
+    /// 登记申请人接受递补通知（原学位随之释放）/ the applicant accepts an open offer (the seat held is released)
+    Accept(OfferAnswer),
+    /// 登记申请人放弃递补通知，或放弃已录取的学位（学位释放给候补）/ the applicant declines an open offer, or gives up the seat held (released to the waitlist)
+    Decline(OfferAnswer),
+    /// 登记递补通知逾期未答复 / an open offer lapsed without an answer
+    Expire(OfferAnswer),
+    /// 列出补录日志 / list the offers log
+    List {
+        /// 抽签编号 / lottery id
+        #[arg(long = "lottery", value_name = "ID")]
+        lottery: String,
+        /// 导出为 Excel 文件 / export to an Excel file
+        #[arg(long, value_name = "FILE.xlsx")]
+        export: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct OfferSchool {
+    /// 抽签编号 / lottery id
+    #[arg(long = "lottery", value_name = "ID")]
+    pub lottery: String,
+    /// 学校代码（如 S01）/ school code (e.g. S01)
+    #[arg(long, value_name = "CODE")]
+    pub school: String,
+}
+
+#[derive(Debug, Args)]
+pub struct OfferAnswer {
+    #[command(flatten)]
+    pub at: OfferSchool,
+    /// 申请人承诺值 C_i（64 位十六进制，见回执与 roster.csv）/ the applicant's commitment C_i (64 hex digits, on the receipt and in roster.csv)
+    #[arg(long, value_name = "C_i")]
+    pub applicant: String,
 }

@@ -5,6 +5,7 @@
 mod applicants;
 pub mod args;
 pub mod demo;
+mod offers;
 mod receipts;
 mod verify;
 
@@ -107,6 +108,7 @@ pub async fn run(ctx: &Ctx, c: LotteryCmd) -> anyhow::Result<ExitCode> {
         }
         LotteryCmd::Draw(a) => draw(ctx, store, ledger, &op, &a).await?,
         LotteryCmd::Publish(a) => publish(ctx, store, ledger, &op, &a).await?,
+        LotteryCmd::Offers(c) => offers::run(ctx, store, ledger, &op, c).await?,
         LotteryCmd::List(a) => {
             let list = store.list_lotteries(&op).await?;
             let rows: Vec<Vec<String>> = list
