@@ -249,6 +249,104 @@ async fn the_golden_lottery_is_reproduced_byte_for_byte() {
     }
     assert_eq!(json(q(&data).args(["ledger", "verify"]))["verified"], true);
     post_draw_offers(&data, &golden, dir.path());
+    notarised_evidence(&data, &golden, &dir.path().join("pub-offers"));
+}
+
+/// The notary's record: `lottery evidence` without it takes T4 from the ledger (this golden
+/// run is a rehearsal frozen years after round 123, which the timing check catches); with the
+/// notarised hashes and times recorded, `verify all --evidence` checks them.
+fn notarised_evidence(data: &Path, golden: &Path, published: &Path) {
+    let ev = dir_file(published, "evidence.txt");
+    ok(q(data)
+        .args(["lottery", "evidence", "--lottery", "2026-DEMO-G1", "--out"])
+        .arg(&ev));
+    let text = std::fs::read_to_string(&ev).unwrap();
+    assert!(text.starts_with("t4.commit_utc=20"), "{text}");
+    let verify = |ev: &Path| {
+        let mut c = offline(published);
+        c.args(["lottery", "verify", "all"])
+            .arg(published)
+            .arg("--evidence")
+            .arg(ev);
+        c
+    };
+    let e = refused(&mut verify(&ev));
+    assert!(
+        e.contains("timing-t4-margin"),
+        "a rehearsal's T4 is after R: {e}"
+    );
+
+    let roster = sha(&std::fs::read(golden.join("roster.csv")).unwrap());
+    let notarise = |extra: &[&str]| {
+        let mut c = q(data);
+        c.args([
+            "lottery",
+            "notarise",
+            "--lottery",
+            "2026-DEMO-G1",
+            "--by",
+            "西湖公证处",
+        ])
+        .args(extra);
+        c
+    };
+    // Round 123 of quicknet is at 2023-08-23T15:15:33Z.
+    let rec = json(&mut notarise(&[
+        "--roster-sha256",
+        &roster,
+        "--t4",
+        "2023-08-23T14:00:00Z",
+        "--not-before-round",
+        "100",
+        "--ceremony-done",
+        "2023-08-23T15:10:00Z",
+    ]));
+    assert_eq!(rec["warnings"].as_array().unwrap().len(), 0, "{rec}");
+    ok(q(data)
+        .args(["lottery", "evidence", "--lottery", "2026-DEMO-G1", "--out"])
+        .arg(&ev));
+    let v = json(&mut verify(&ev));
+    let passed: Vec<&str> = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "pass")
+        .map(|c| c["check"].as_str().unwrap())
+        .collect();
+    for check in [
+        "sha256-vs-notarised",
+        "timing-t4-margin",
+        "timing-not-before",
+        "timing-ceremony",
+    ] {
+        assert!(passed.contains(&check), "{check}: {v}");
+    }
+
+    // a notarised hash that is not the roster's: warned at once, failed by verify
+    let rec = json(&mut notarise(&["--roster-sha256", &"0".repeat(64)]));
+    assert!(
+        rec["warnings"][0].as_str().unwrap().contains("roster.csv"),
+        "{rec}"
+    );
+    ok(q(data)
+        .args(["lottery", "evidence", "--lottery", "2026-DEMO-G1", "--out"])
+        .arg(&ev));
+    let e = refused(&mut verify(&ev));
+    assert!(e.contains("roster.csv · sha256-vs-notarised"), "{e}");
+    // a malformed evidence file is a usage error naming the line
+    std::fs::write(&ev, "t4.commit_utc=yesterday\n").unwrap();
+    let o = run(&mut verify(&ev));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        super::stderr(&o).contains("line 1"),
+        "{}",
+        super::stderr(&o)
+    );
+    assert_eq!(json(q(data).args(["ledger", "verify"]))["verified"], true);
+}
+
+fn dir_file(dir: &Path, name: &str) -> PathBuf {
+    dir.parent().unwrap().join(name)
 }
 
 /// T8 on the golden lottery: a holder gives up a seat, the seat goes to the first on the
@@ -343,6 +441,14 @@ fn post_draw_offers(data: &Path, golden: &Path, tmp: &Path) {
     );
     let e = refused(q(data).args(["ledger", "verify"]));
     assert!(e.contains("offers_log.csv"), "{e}");
+    sqlite3(
+        &data.join("qinglian.db"),
+        &format!(
+            "UPDATE lottery_files SET content = readfile('{}') WHERE name = 'offers_log.csv'",
+            out.join("offers_log.csv").display()
+        ),
+    );
+    assert_eq!(json(q(data).args(["ledger", "verify"]))["verified"], true);
 }
 
 /// `n` families with valid IDs, choices from the golden roster, one pair of twins.

@@ -8,11 +8,13 @@
 //! steps. Citizen IDs and salts are never stored: an applicant is its commitment and roster
 //! choices, plus, in a separate table, a digest of its ID that refuses a second registration.
 
+mod evidence;
 mod offers;
 mod read;
 mod replay;
 mod steps;
 
+pub use evidence::{EVIDENCE, EvidenceExport};
 pub use offers::{OfferRecorded, OfferRequest};
 pub use steps::RegisterReport;
 

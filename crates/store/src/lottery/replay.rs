@@ -134,6 +134,10 @@ fn apply(x: &mut Expected, v: &Value) {
             x.files
                 .insert("run_manifest.txt".into(), text(v, "manifest_sha256"));
         }
+        "evidence" => {
+            x.files
+                .insert(super::EVIDENCE.into(), text(v, "evidence_sha256"));
+        }
         "offer" => {
             x.files
                 .insert("offers_log.csv".into(), text(v, "offers_log_sha256"));

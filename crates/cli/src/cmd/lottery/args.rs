@@ -18,6 +18,17 @@ pub enum LotteryCmd {
     /// 派位后递补（T8）：空余学位按候补顺序发出通知，登记接受、放弃、逾期；只追加到 offers_log.csv，每步记入账本 / post-draw offers (T8): released seats offered down the waitlist, answers recorded; appended to offers_log.csv, each step ledgered
     #[command(subcommand)]
     Offers(OffersCmd),
+    /// 登记公证与时间证据（公证的哈希、T4 提交时间、T4 时嵌入的 drand 轮次、仪式结束时间），记入账本 / record what the notary or TSA attested (notarised hashes, T4 commit time, drand round embedded at T4, ceremony end), ledgered
+    Notarise(NotariseArgs),
+    /// 输出 evidence.txt 供 verify all --evidence 使用（登记的证据；未登记 T4 时间时取账本冻结条目的时间）/ write evidence.txt for verify all --evidence (the recorded evidence; T4 from the ledger's freeze entry when no notary time was recorded)
+    Evidence {
+        /// 抽签编号 / lottery id
+        #[arg(long = "lottery", value_name = "ID")]
+        lottery: String,
+        /// 写入文件（默认输出到屏幕）/ write to a file (default: print)
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// 离线核验公布目录（无需数据库与网络）/ verify a publication directory offline (no database, no network)
     #[command(subcommand)]
     Verify(VerifyCmd),
@@ -104,6 +115,9 @@ pub enum VerifyCmd {
     All {
         /// 公布目录 / publication directory
         dir: PathBuf,
+        /// 公证与时间证据 evidence.txt（公证的哈希、T4 提交时间、嵌入轮次、仪式结束时间；见 lottery evidence）/ notarised hashes and timing evidence, evidence.txt (see lottery evidence)
+        #[arg(long, value_name = "FILE")]
+        evidence: Option<PathBuf>,
     },
     /// 家庭核验：本人号码、各志愿排名与各校录取末位 / family check: own number, rank at each choice and each school's cut-off
     Me {
@@ -166,4 +180,35 @@ pub struct OfferAnswer {
     /// 申请人承诺值 C_i（64 位十六进制，见回执与 roster.csv）/ the applicant's commitment C_i (64 hex digits, on the receipt and in roster.csv)
     #[arg(long, value_name = "C_i")]
     pub applicant: String,
+}
+
+#[derive(Debug, Args)]
+pub struct NotariseArgs {
+    /// 抽签编号 / lottery id
+    #[arg(long = "lottery", value_name = "ID")]
+    pub lottery: String,
+    /// 出证方，如“杭州市西湖公证处”或 TSA 名称 / who attests, e.g. the notary office or the TSA
+    #[arg(long = "by", value_name = "NAME")]
+    pub by: String,
+    /// 公证的 params.txt SHA-256（T0）/ notarised SHA-256 of params.txt (T0)
+    #[arg(long, value_name = "SHA256")]
+    pub params_sha256: Option<String>,
+    /// 公证的 roster.csv SHA-256（T4）/ notarised SHA-256 of roster.csv (T4)
+    #[arg(long, value_name = "SHA256")]
+    pub roster_sha256: Option<String>,
+    /// 公证的 ceremony.txt SHA-256（T5）/ notarised SHA-256 of ceremony.txt (T5)
+    #[arg(long, value_name = "SHA256")]
+    pub ceremony_sha256: Option<String>,
+    /// 名册最终提交时间 T4（RFC 3339 UTC，如 2026-06-30T08:00:00Z）/ final roster commit time T4 (RFC 3339 UTC)
+    #[arg(long, value_name = "TIME")]
+    pub t4: Option<String>,
+    /// T4 时嵌入的最新 drand 轮次（证明提交不早于该轮）/ the latest drand round embedded at T4 (proves the commit was not earlier)
+    #[arg(long, value_name = "ROUND")]
+    pub not_before_round: Option<String>,
+    /// 现场仪式结束时间 T5（RFC 3339 UTC）/ when the live ceremony finished, T5 (RFC 3339 UTC)
+    #[arg(long, value_name = "TIME")]
+    pub ceremony_done: Option<String>,
+    /// T4 与信标轮次时间之间要求的间隔（秒，默认 3600）/ required gap between T4 and time(R) in seconds (default 3600)
+    #[arg(long, value_name = "SECS")]
+    pub margin_secs: Option<String>,
 }

@@ -5,6 +5,7 @@
 mod applicants;
 pub mod args;
 pub mod demo;
+mod evidence;
 mod offers;
 mod receipts;
 mod verify;
@@ -109,6 +110,10 @@ pub async fn run(ctx: &Ctx, c: LotteryCmd) -> anyhow::Result<ExitCode> {
         LotteryCmd::Draw(a) => draw(ctx, store, ledger, &op, &a).await?,
         LotteryCmd::Publish(a) => publish(ctx, store, ledger, &op, &a).await?,
         LotteryCmd::Offers(c) => offers::run(ctx, store, ledger, &op, c).await?,
+        LotteryCmd::Notarise(a) => evidence::notarise(ctx, store, ledger, &op, &a).await?,
+        LotteryCmd::Evidence { lottery, out } => {
+            evidence::export(ctx, store, &op, &lottery, out).await?
+        }
         LotteryCmd::List(a) => {
             let list = store.list_lotteries(&op).await?;
             let rows: Vec<Vec<String>> = list

@@ -5,7 +5,7 @@ use super::args::VerifyCmd;
 use crate::output::print_json;
 use qinglian_lottery::LotteryError;
 use qinglian_lottery::hash::to_hex;
-use qinglian_lottery::verify::{MeReport, Report, Status, verify_all, verify_me};
+use qinglian_lottery::verify::{Evidence, MeReport, Report, Status, verify_all_with, verify_me};
 use serde_json::{Value, json};
 use std::path::Path;
 use std::process::ExitCode;
@@ -17,6 +17,23 @@ fn usage(text: String, json: bool) -> ExitCode {
     }
     eprintln!("错误 / error: {text}");
     ExitCode::from(2)
+}
+
+/// The notarised hashes and timing evidence, or why they cannot be read (exit 2).
+fn read_evidence(path: &Path) -> Result<Evidence, String> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| format!("无法读取 {0}：{e} / cannot read {0}: {e}", path.display()))?;
+    Evidence::parse(&bytes).map_err(|e| {
+        format!(
+            "{} 第 {} 行：{} / {} line {}: {}",
+            path.display(),
+            e.line,
+            e.zh,
+            path.display(),
+            e.line,
+            e.en
+        )
+    })
 }
 
 fn status(s: Status) -> &'static str {
@@ -74,12 +91,16 @@ fn readable_dir(dir: &Path, json: bool) -> Option<ExitCode> {
 
 pub fn run(c: VerifyCmd, json: bool) -> ExitCode {
     match c {
-        VerifyCmd::All { dir } => {
+        VerifyCmd::All { dir, evidence } => {
             if let Some(code) = readable_dir(&dir, json) {
                 return code;
             }
+            let opts = match evidence.as_deref().map(read_evidence).transpose() {
+                Ok(ev) => ev.map(|e| e.to_options()).unwrap_or_default(),
+                Err(text) => return usage(text, json),
+            };
             let spinner = super::spinner("核验 / verifying", json);
-            let r = verify_all(&dir);
+            let r = verify_all_with(&dir, &opts);
             spinner.finish_and_clear();
             if json {
                 print_json(&report_json(&r));
