@@ -30,6 +30,7 @@ use qinglian_store::lottery::{LotteryRecord, PUBLISHED};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 
 /// Double-submit token of the verify form (the page has no session).
 pub const LOTTERY_CSRF_COOKIE: &str = "ql_lottery_csrf";
@@ -416,7 +417,7 @@ pub async fn lottery_verify(
             )),
         );
     }
-    let files = match published_files(&state, &p.record.id).await {
+    let files = match published_files(&state, &p.record).await {
         Ok(f) => f,
         Err(e) => return error_page(lang, &e),
     };
@@ -464,7 +465,20 @@ pub async fn lottery_verify(
 }
 
 /// params, roster, ceremony, beacon, results, seed (the order `MeFiles` is filled in).
-async fn published_files(state: &AppState, id: &str) -> Result<Vec<Vec<u8>>, ApiError> {
+type PublishedFiles = Arc<Vec<Vec<u8>>>;
+
+/// Recently checked publications, keyed by their manifest's SHA-256: the manifest covers every
+/// file a check reads, so an entry can never be stale (an offer rewrites the manifest) and two
+/// stores holding the same publication share it. A million-applicant roster is ~100 MB; without
+/// this every family's check would read it from the store again.
+static CACHE: Mutex<Vec<(String, PublishedFiles)>> = Mutex::new(Vec::new());
+const CACHED_PUBLICATIONS: usize = 4;
+
+async fn published_files(state: &AppState, r: &LotteryRecord) -> Result<PublishedFiles, ApiError> {
+    let key = r.manifest_sha256.clone().ok_or_else(ApiError::not_found)?;
+    if let Some(hit) = cache().iter().find(|(k, _)| *k == key) {
+        return Ok(hit.1.clone());
+    }
     let mut out = Vec::with_capacity(6);
     for name in [
         "params.txt",
@@ -477,12 +491,25 @@ async fn published_files(state: &AppState, id: &str) -> Result<Vec<Vec<u8>>, Api
         out.push(
             state
                 .store
-                .public_lottery_file(id, name)
+                .public_lottery_file(&r.id, name)
                 .await?
                 .ok_or_else(ApiError::not_found)?,
         );
     }
-    Ok(out)
+    let files = Arc::new(out);
+    let mut c = cache();
+    c.retain(|(k, _)| *k != key);
+    if c.len() >= CACHED_PUBLICATIONS {
+        c.remove(0);
+    }
+    c.push((key, files.clone()));
+    Ok(files)
+}
+
+fn cache() -> std::sync::MutexGuard<'static, Vec<(String, PublishedFiles)>> {
+    CACHE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// `GET /public/lottery/{id}/files/{name}`: a published artefact, byte for byte.
