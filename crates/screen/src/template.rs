@@ -172,7 +172,7 @@ fn format_value(v: &serde_json::Value, f: &Format, lang: Lang) -> String {
             match f {
                 Format::Plain => match n.as_i64() {
                     Some(i) => i.to_string(),
-                    None => format!("{x:.2}"),
+                    None => plain_float(x),
                 },
                 Format::Decimals(d) => format!("{x:.d$}", d = *d),
                 Format::Pct(d) => format!("{:.d$}%", x * 100.0, d = *d),
@@ -184,6 +184,17 @@ fn format_value(v: &serde_json::Value, f: &Format, lang: Lang) -> String {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     }
+}
+
+/// A float without a stated format: two decimals from 1 up, three significant digits below
+/// (so a significance level of 0.001 is not printed as "0.00"), trailing zeros dropped.
+fn plain_float(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() || x.abs() >= 1.0 {
+        return format!("{x:.2}");
+    }
+    let digits = (2 - x.abs().log10().floor() as i32).clamp(2, 12) as usize;
+    let s = format!("{x:.digits$}");
+    s.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
 #[cfg(test)]
@@ -220,6 +231,22 @@ mod tests {
                 .render(Lang::En, |_| json!(0.1234)),
             "12.3%"
         );
+    }
+
+    #[test]
+    fn small_plain_floats_keep_their_significant_digits() {
+        for (x, want) in [
+            (0.001, "0.001"),
+            (0.05, "0.05"),
+            (0.123456, "0.123"),
+            (0.000012345, "0.0000123"),
+            (-0.25, "-0.25"),
+            (1.5, "1.50"),
+            (1234.5678, "1234.57"),
+            (0.0, "0.00"),
+        ] {
+            assert_eq!(plain_float(x), want, "{x}");
+        }
     }
 
     #[test]
