@@ -9,8 +9,9 @@
 //! * [`checkpoint`], [`note`], [`cosig`]: C2SP `tlog-checkpoint` bodies in C2SP `signed-note`
 //!   envelopes with Ed25519, and `cosignature/v1` witness cosignatures.
 //! * [`receipt`]: `c2sp.org/tlog-proof@v1` offline receipts that carry their entry.
-//! * [`entry`]: canonical JSON for entries.
+//! * [`entry`]: canonical JSON for entries; [`canonical`] checks stored entries in one pass.
 
+pub mod canonical;
 pub mod checkpoint;
 pub mod cosig;
 pub mod entry;
@@ -22,6 +23,7 @@ pub mod proof;
 pub mod receipt;
 pub mod tree;
 
+pub use canonical::{NotCanonical, scan_canonical};
 pub use checkpoint::{Checkpoint, MAX_TREE_SIZE};
 pub use cosig::{Cosigner, cosign, cosignature_message};
 pub use entry::{Entry, MAX_ENTRY_BYTES, canonical_json};

@@ -5,6 +5,8 @@
 //!
 //! ```sh
 //! cargo bench -p qinglian-store --bench ledger_verify            # ENTRIES=1000000 CLUES=20000
+//! LEDGER_DB=/tmp/l.db cargo bench -p qinglian-store --bench ledger_verify  # keep it; reruns only verify
+//! BACKEND=postgres cargo bench -p qinglian-store --bench ledger_verify     # at QINGLIAN_TEST_PG, no peer
 //! ```
 //! The peer is what an auditor would write without Qinglian: Python's sqlite3 and hashlib
 //! recomputing the same RFC 6962 root from the same file (`bench/ledger_root.py`); it checks the
@@ -202,28 +204,48 @@ async fn main() {
     let entries = env_num("ENTRIES", 1_000_000);
     let clues = env_num("CLUES", 20_000);
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("bench.db");
-    let store = Store::open(&format!("sqlite://{}", db.display()))
-        .await
-        .unwrap();
+    // LEDGER_DB=FILE keeps the database: a second run reuses it and only verifies (profiling).
+    let kept = std::env::var_os("LEDGER_DB").map(std::path::PathBuf::from);
+    let reuse = kept.as_ref().is_some_and(|p| p.exists());
+    let db = kept.unwrap_or_else(|| dir.path().join("bench.db"));
+    // BACKEND=postgres: the same on a fresh PostgreSQL database (QINGLIAN_TEST_PG), no peer.
+    let pg = if std::env::var("BACKEND").is_ok_and(|b| b == "postgres") {
+        Some(
+            qinglian_store::testing::PgTestDb::create()
+                .await
+                .expect("PostgreSQL at QINGLIAN_TEST_PG"),
+        )
+    } else {
+        None
+    };
+    let url = pg
+        .as_ref()
+        .map_or_else(|| format!("sqlite://{}", db.display()), |pg| pg.url.clone());
+    let store = Store::open(&url).await.unwrap();
     let signer = Signer::from_seed(ORIGIN, &[1; 32]).unwrap();
     let vkey = signer.verifier();
     let (ledger, _) = Ledger::open(&store, signer, ORIGIN).await.unwrap();
 
     let t = Instant::now();
-    workflow(&store, &ledger, clues).await;
+    if !reuse {
+        workflow(&store, &ledger, clues).await;
+    }
     let workflow_s = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    let have = ledger
-        .append(Unit::new(
-            "bench_event",
-            serde_json::json!({"kind": "bench_event", "start": true}),
-        ))
-        .await
-        .unwrap()
-        .index
-        + 1;
-    fill(&ledger, entries.saturating_sub(have)).await;
+    if reuse {
+        println!("reusing {}", db.display());
+    } else {
+        let have = ledger
+            .append(Unit::new(
+                "bench_event",
+                serde_json::json!({"kind": "bench_event", "start": true}),
+            ))
+            .await
+            .unwrap()
+            .index
+            + 1;
+        fill(&ledger, entries.saturating_sub(have)).await;
+    }
     let fill_s = t.elapsed().as_secs_f64();
 
     let mut replay_best = f64::INFINITY;
@@ -238,12 +260,25 @@ async fn main() {
     let verify_s = t.elapsed().as_secs_f64();
     let tree_s = verify_s - replay_best;
     let size = report.size;
+    // What the checkpoint signatures alone cost (verify spreads them over every core, beside
+    // the tree): one Ed25519 verification per stored checkpoint, here on one core.
+    let notes = store.ledger_checkpoints().await.unwrap();
+    let t = Instant::now();
+    for (_, note) in &notes {
+        qinglian_ledger::Checkpoint::open(note, std::slice::from_ref(&vkey)).unwrap();
+    }
+    let sigs_s = t.elapsed().as_secs_f64();
     store.close().await;
     let db_mb = std::fs::metadata(&db).map_or(0, |m| m.len()) / 1_000_000;
 
     println!(
-        "machine: {} cores; SQLite file {db_mb} MB",
-        std::thread::available_parallelism().map_or(0, |n| n.get())
+        "machine: {} cores; {}",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        if pg.is_some() {
+            "PostgreSQL".to_owned()
+        } else {
+            format!("SQLite file {db_mb} MB")
+        }
     );
     println!(
         "setup: {clues} clues through the workflow in {workflow_s:.1} s ({:.0} steps/s), then filled to {size} entries in {fill_s:.1} s",
@@ -261,11 +296,18 @@ async fn main() {
         size as f64 / tree_s
     );
     println!(
+        "| checkpoint signatures alone, one core | {} | {sigs_s:.2} | {:.0} checkpoints/s |",
+        notes.len(),
+        notes.len() as f64 / sigs_s
+    );
+    println!(
         "| of which state replay | {objects} objects from {} workflow entries | {replay_best:.3} | {:.0} objects/s |",
         clues * 4,
         objects as f64 / replay_best
     );
-    if let Some((peer_s, root)) = peer(&db) {
+    if let Some(pg) = pg {
+        pg.drop_db().await;
+    } else if let Some((peer_s, root)) = peer(&db) {
         assert_eq!(root, report.root, "the peer computes the same root");
         println!(
             "| peer: Python sqlite3 + hashlib, root only | {size} | {peer_s:.2} | {:.0} entries/s |",

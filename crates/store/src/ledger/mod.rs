@@ -8,6 +8,7 @@
 
 pub mod change;
 mod read;
+mod scan;
 mod verify;
 mod writer;
 

@@ -82,7 +82,7 @@ impl Store {
         row.map(entry_from_row).transpose()
     }
 
-    /// Entries `from..to` in index order (for verification, in pages).
+    /// Entries `from..to` in index order.
     pub async fn ledger_entries(&self, from: u64, to: u64) -> Result<Vec<LedgerEntry>> {
         let sql = format!(
             "SELECT {ENTRY_COLS} FROM ledger_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx"
@@ -102,16 +102,6 @@ impl Store {
         );
         let rows: Vec<EntryRow> = on_pool!(self, p => sqlx::query_as(&sql).bind(object_type).bind(object_id).fetch_all(p).await)?;
         rows.into_iter().map(entry_from_row).collect()
-    }
-
-    /// Stored node hashes by stored index `from..to`, in order (for verification, in pages).
-    pub async fn ledger_nodes_range(&self, from: u64, to: u64) -> Result<Vec<(u64, Hash)>> {
-        let rows: Vec<(i64, Vec<u8>)> = on_pool!(self, p => sqlx::query_as(
-            "SELECT sidx, hash FROM ledger_nodes WHERE sidx >= $1 AND sidx < $2 ORDER BY sidx")
-            .bind(from as i64).bind(to as i64).fetch_all(p).await)?;
-        rows.into_iter()
-            .map(|(i, h)| Ok((i as u64, hash_of(&h, &format!("node {i}"))?)))
-            .collect()
     }
 
     /// Fetches the given complete nodes in one query, as a [`NodeSource`] for proofs.
@@ -167,12 +157,6 @@ impl Store {
     pub async fn ledger_checkpoint_rows(&self) -> Result<Vec<(u64, Vec<u8>, String)>> {
         let rows: Vec<(i64, Vec<u8>, String)> = on_pool!(self, p => sqlx::query_as("SELECT size, root, note FROM ledger_checkpoints ORDER BY size").fetch_all(p).await)?;
         Ok(rows.into_iter().map(|(s, r, n)| (s as u64, r, n)).collect())
-    }
-
-    /// Number of stored node rows.
-    pub async fn ledger_node_count(&self) -> Result<u64> {
-        let n: i64 = on_pool!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM ledger_nodes").fetch_one(p).await)?;
-        Ok(n as u64)
     }
 }
 

@@ -7,16 +7,12 @@ use super::LOG_ID;
 use crate::Store;
 use qinglian_ledger::note::parse_note;
 use qinglian_ledger::{
-    Checkpoint, Entry, Frontier, Hash, Verifier, hash_to_hex, leaf_hash, stored_hash_count,
+    Checkpoint, Entry, Frontier, Hash, Verifier, hash_to_hex, leaf_hash, scan_canonical,
+    stored_hash_count,
 };
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
-
-/// Entries (and their nodes) read per query.
-const PAGE: u64 = 20_000;
-
-type Page = (Vec<super::LedgerEntry>, Vec<(u64, Hash)>);
 
 #[derive(Debug, Clone, Serialize)]
 pub struct VerifyReport {
@@ -118,19 +114,6 @@ impl Store {
         Ok(keys)
     }
 
-    /// Reads entries `from..to` and the tree nodes their appends created, on another task.
-    fn spawn_page(&self, from: u64, to: u64) -> tokio::task::JoinHandle<crate::Result<Page>> {
-        let store = self.clone();
-        tokio::spawn(async move {
-            let entries = store.ledger_entries(from, to).await?;
-            // Nodes created by appending leaves from..to lie in stored ids [count(from), count(to)).
-            let nodes = store
-                .ledger_nodes_range(stored_hash_count(from), stored_hash_count(to))
-                .await?;
-            Ok((entries, nodes))
-        })
-    }
-
     /// Verifies the whole log with `vkey` (the trust anchor the caller holds) and, if given, a
     /// checkpoint note kept from earlier.
     pub async fn ledger_verify(
@@ -145,15 +128,10 @@ impl Store {
                 "there is no ledger".into(),
             )
         })?;
+        // The reader starts now, ahead of the checks below.
+        let pages = self.ledger_pages(state.size).await?;
         let keys = self.key_chain(&state.origin, vkey).await?;
-        let key_at = |size: u64| -> &Verifier {
-            &keys
-                .iter()
-                .rev()
-                .find(|(from, _)| *from <= size)
-                .expect("the genesis key covers size 0")
-                .1
-        };
+        let key_at = |size: u64| key_for(&keys, size);
         let (latest, _) =
             Checkpoint::open(&state.checkpoint, std::slice::from_ref(key_at(state.size))).map_err(
                 |e| {
@@ -232,29 +210,15 @@ impl Store {
                 ),
             ));
         }
-        for (size, root_col, note) in &stored {
-            let (cp, _) =
-                Checkpoint::open(note, std::slice::from_ref(key_at(*size))).map_err(|e| {
-                    fail(
-                        "LEDGER_BAD_CHECKPOINT",
-                        format!("大小为 {size} 的检查点签名无效：{e}"),
-                        format!("the checkpoint at size {size} does not verify: {e}"),
-                    )
-                })?;
-            if cp.size != *size
-                || cp.origin != state.origin
-                || cp.root.as_slice() != root_col.as_slice()
-            {
-                return Err(fail(
-                    "LEDGER_BAD_CHECKPOINT",
-                    format!("大小为 {size} 的检查点内容与其记录不符"),
-                    format!("the checkpoint stored at size {size} says otherwise"),
-                ));
+        // Each stored checkpoint's root column is what the tree must reach at its size; that the
+        // signed note says the same is checked beside the tree, below.
+        for (size, root_col, _) in &stored {
+            if let Ok(root) = Hash::try_from(root_col.as_slice()) {
+                expect
+                    .entry(*size)
+                    .or_default()
+                    .push((format!("检查点 {size} / checkpoint {size}"), root));
             }
-            expect
-                .entry(*size)
-                .or_default()
-                .push((format!("检查点 {size} / checkpoint {size}"), cp.root));
         }
         if let Some(k) = &kept {
             expect
@@ -262,6 +226,44 @@ impl Store {
                 .or_default()
                 .push(("您保存的检查点 / your checkpoint".into(), k.root));
         }
+        let checkpoints_checked = stored.len() as u64;
+        // One Ed25519 verification per checkpoint (tens of thousands in a busy log) costs about
+        // as much as the tree: done on every core while the tree is checked. Its verdict counts
+        // first, as if it had run first.
+        let signatures = {
+            let (keys, origin) = (keys.clone(), state.origin.clone());
+            tokio::task::spawn_blocking(move || check_checkpoints(&stored, &keys, &origin))
+        };
+        let tree = self.verify_tree(&state, &expect, pages).await;
+        signatures.await.map_err(|e| {
+            fail(
+                "LEDGER_READ",
+                format!("核验检查点失败：{e}"),
+                format!("checking the checkpoints failed: {e}"),
+            )
+        })??;
+        let nodes_checked = tree?;
+        let objects_replayed = self.replay_tracked_state().await?;
+        Ok(VerifyReport {
+            objects_replayed,
+            origin: state.origin,
+            size: state.size,
+            root: hash_to_hex(&state.root),
+            entries_checked: state.size,
+            nodes_checked,
+            checkpoints_checked,
+            consistent_with: kept.map(|k| k.size),
+        })
+    }
+
+    /// Recomputes the tree from the stored entries and compares every stored node, and the
+    /// root wherever `expect` names the size. Returns how many nodes were checked.
+    async fn verify_tree(
+        &self,
+        state: &super::LedgerState,
+        expect: &BTreeMap<u64, Vec<(String, Hash)>>,
+        mut pages: super::scan::Pages,
+    ) -> std::result::Result<u64, VerifyFailure> {
         let check_root = |size: u64,
                           root: &Hash,
                           expect: &BTreeMap<u64, Vec<(String, Hash)>>|
@@ -290,33 +292,35 @@ impl Store {
             }
             Ok(())
         };
-        check_root(0, &qinglian_ledger::EMPTY_ROOT, &expect)?;
+        check_root(0, &qinglian_ledger::EMPTY_ROOT, expect)?;
         let mut f = Frontier::new();
         let mut nodes_checked = 0u64;
         let mut next_node = 0u64;
+        let mut node_rows = 0u64;
         let mut from = 0u64;
-        // The next page is read while this one is checked: reading and parsing take about as
-        // long as each other.
-        let mut next = (state.size > 0).then(|| self.spawn_page(0, PAGE.min(state.size)));
-        while let Some(page) = next.take() {
-            let to = (from + PAGE).min(state.size);
-            let (entries, page_nodes) = page.await.map_err(|e| {
+        // Pages are read on another thread while this one checks the previous page.
+        while from < state.size {
+            let to = (from + super::scan::PAGE).min(state.size);
+            let page = pages.recv().await.ok_or_else(|| {
                 fail(
                     "LEDGER_READ",
-                    format!("读取账本失败：{e}"),
-                    format!("reading the ledger failed: {e}"),
+                    "读取账本失败：读取线程提前结束".into(),
+                    "reading the ledger failed: the reader stopped early".into(),
                 )
             })??;
-            if to < state.size {
-                next = Some(self.spawn_page(to, (to + PAGE).min(state.size)));
-            }
-            // Parsing, canonical form, leaf hash and columns are per entry: checked on every
-            // core. The tree below is sequential.
-            let checked: Vec<std::result::Result<Hash, VerifyFailure>> =
-                entries.par_iter().map(check_entry).collect();
+            node_rows += page.nodes.len() as u64;
+            // Canonical form, leaf hash and columns are per entry: checked on every core. The
+            // tree below is sequential.
+            let checked: Vec<Option<Hash>> = (0..page.len())
+                .into_par_iter()
+                .with_min_len(512)
+                .map(|i| check_entry_fast(&page.entry(i)))
+                .collect();
+            let page_nodes = &page.nodes;
             let mut page_pos = 0usize;
             let mut expected_idx = from;
-            for (e, checked) in entries.iter().zip(checked) {
+            for (i, checked) in checked.into_iter().enumerate() {
+                let e = page.entry(i);
                 if e.index != expected_idx {
                     return Err(fail(
                         "LEDGER_GAP",
@@ -330,7 +334,12 @@ impl Store {
                         ),
                     ));
                 }
-                let lh = checked?;
+                // The fast check says only whether; the full one says what is wrong (and has
+                // the last word).
+                let lh = match checked {
+                    Some(lh) => lh,
+                    None => check_entry(&e.to_owned())?,
+                };
                 let mut bad: Option<VerifyFailure> = None;
                 f.append_with(lh, |id, h| {
                     if bad.is_some() {
@@ -364,7 +373,7 @@ impl Store {
                 expected_idx += 1;
                 // The root costs O(log n) hashes: only where a checkpoint names this size.
                 if expect.contains_key(&f.size()) {
-                    check_root(f.size(), &f.root(), &expect)?;
+                    check_root(f.size(), &f.root(), expect)?;
                 }
             }
             if expected_idx != to {
@@ -382,6 +391,7 @@ impl Store {
             }
             from = to;
         }
+        drop(pages);
         if f.root() != state.root {
             return Err(fail(
                 "LEDGER_ROOT_MISMATCH",
@@ -389,19 +399,19 @@ impl Store {
                 "the root recomputed from the stored data differs from the recorded root".into(),
             ));
         }
-        let nodes = self.ledger_node_count().await?;
-        if nodes != stored_hash_count(state.size) {
+        // Every row with an id in [0, n) was in a page; count the rest by index.
+        let want = stored_hash_count(state.size);
+        let nodes = node_rows + self.ledger_nodes_outside(want).await?;
+        if nodes != want {
             return Err(fail(
                 "LEDGER_EXTRA",
                 format!(
-                    "树节点有 {nodes} 行，大小为 {} 的树应有 {} 行",
-                    state.size,
-                    stored_hash_count(state.size)
+                    "树节点有 {nodes} 行，大小为 {} 的树应有 {want} 行",
+                    state.size
                 ),
                 format!(
-                    "{nodes} tree node rows, but a tree of size {} has {}",
-                    state.size,
-                    stored_hash_count(state.size)
+                    "{nodes} tree node rows, but a tree of size {} has {want}",
+                    state.size
                 ),
             ));
         }
@@ -413,18 +423,80 @@ impl Store {
                 format!("entry {} lies beyond the log's size", e.index),
             ));
         }
-        let objects_replayed = self.replay_tracked_state().await?;
-        Ok(VerifyReport {
-            objects_replayed,
-            origin: state.origin,
-            size: state.size,
-            root: hash_to_hex(&state.root),
-            entries_checked: state.size,
-            nodes_checked,
-            checkpoints_checked: stored.len() as u64,
-            consistent_with: kept.map(|k| k.size),
-        })
+        Ok(nodes_checked)
     }
+}
+
+/// The key that signs checkpoints of `size`.
+fn key_for(keys: &[(u64, Verifier)], size: u64) -> &Verifier {
+    &keys
+        .iter()
+        .rev()
+        .find(|(from, _)| *from <= size)
+        .expect("the genesis key covers size 0")
+        .1
+}
+
+/// Every stored checkpoint verifies with the key of its size and says what its row says; the
+/// first one (by size) that does not is reported.
+fn check_checkpoints(
+    stored: &[(u64, Vec<u8>, String)],
+    keys: &[(u64, Verifier)],
+    origin: &str,
+) -> std::result::Result<(), VerifyFailure> {
+    let check = |(size, root_col, note): &(u64, Vec<u8>, String)| {
+        let (cp, _) =
+            Checkpoint::open(note, std::slice::from_ref(key_for(keys, *size))).map_err(|e| {
+                fail(
+                    "LEDGER_BAD_CHECKPOINT",
+                    format!("大小为 {size} 的检查点签名无效：{e}"),
+                    format!("the checkpoint at size {size} does not verify: {e}"),
+                )
+            })?;
+        if cp.size != *size || cp.origin != origin || cp.root.as_slice() != root_col.as_slice() {
+            return Err(fail(
+                "LEDGER_BAD_CHECKPOINT",
+                format!("大小为 {size} 的检查点内容与其记录不符"),
+                format!("the checkpoint stored at size {size} says otherwise"),
+            ));
+        }
+        Ok(())
+    };
+    stored
+        .par_iter()
+        .with_min_len(64)
+        .map(check)
+        .find_first(|r| r.is_err())
+        .unwrap_or(Ok(()))
+}
+
+/// [`check_entry`] in one pass over the bytes, without building a JSON value: the leaf hash
+/// when canonical form, stored hash and columns all agree, `None` for "look closer".
+fn check_entry_fast(e: &super::scan::EntryRef<'_>) -> Option<Hash> {
+    // kind, object_type, object_id, req_id as the signed entry says them: unseen, or whether
+    // they equal the column.
+    let mut signed: [Option<bool>; 4] = [None; 4];
+    let stored = [Some(e.kind), e.object_type, e.object_id, e.req_id];
+    scan_canonical(e.leaf, |parent, key, text| {
+        let i = match (parent, key) {
+            (None, "kind") => 0,
+            (Some("object"), "type") => 1,
+            (Some("object"), "id") => 2,
+            (None, "req_id") => 3,
+            _ => return,
+        };
+        signed[i] = Some(stored[i] == Some(text));
+    })
+    .ok()?;
+    let columns_agree = signed
+        .iter()
+        .zip(stored)
+        .all(|(signed, stored)| match signed {
+            Some(equal) => *equal,
+            None => stored.is_none(),
+        });
+    let lh = leaf_hash(e.leaf);
+    (columns_agree && lh == *e.leaf_hash).then_some(lh)
 }
 
 /// One entry on its own: canonical JSON, its stored leaf hash, and the lookup columns.
@@ -496,6 +568,7 @@ impl Store {
         let mut n = self.ledger_replay().await?;
         n += self.workflow_replay().await?;
         n += self.lottery_replay().await?;
+        n += self.reports_replay().await?;
         Ok(n)
     }
 
