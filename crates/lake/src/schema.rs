@@ -171,6 +171,7 @@ const DOMAIN_FILES: &[(&str, &str)] = &[
         include_str!("../datasets/village_assets.toml"),
     ),
     ("education.toml", include_str!("../datasets/education.toml")),
+    ("ocds.toml", include_str!("../datasets/ocds.toml")),
 ];
 
 impl Catalogue {

@@ -32,6 +32,15 @@ struct Refused<'a> {
 }
 
 pub async fn import(ctx: &Ctx, a: &ImportArgs) -> anyhow::Result<ExitCode> {
+    // OCDS is prepared and flattened into several tables, and is not all-or-nothing.
+    if a.dataset == "ocds" {
+        return super::ocds::import(ctx, a).await;
+    }
+    if a.settings.is_some() || a.report.is_some() {
+        anyhow::bail!(
+            "--settings 与 --report 仅用于 import ocds / --settings and --report are for import ocds only"
+        );
+    }
     let encoding = a
         .encoding
         .as_deref()

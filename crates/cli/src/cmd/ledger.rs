@@ -211,7 +211,12 @@ pub async fn run(ctx: &Ctx, c: LedgerCmd) -> anyhow::Result<ExitCode> {
                 return Ok(usage(format!("没有第 {index} 条 / no entry {index}")));
             };
             let v: serde_json::Value = serde_json::from_slice(&e.leaf)?;
-            let (Some(dataset), Some(f)) = (v["dataset"].as_str(), v["files"].get(file)) else {
+            // An OCDS import names each file's table in the file itself (eight tables, one entry).
+            let f = v["files"].get(file);
+            let dataset = f
+                .and_then(|f| f["dataset"].as_str())
+                .or_else(|| v["dataset"].as_str());
+            let (Some(dataset), Some(f)) = (dataset, f) else {
                 return Ok(usage(format!(
                     "第 {index} 条不是导入记录，或没有第 {file} 个文件 / entry {index} is not an import, or has no file {file}"
                 )));
@@ -421,6 +426,11 @@ pub fn verify_record(file: &Path, vkey: &str, json: bool) -> anyhow::Result<Exit
     let Some(root) = entry["files"][f]["rows_root"].as_str().and_then(hex_hash) else {
         return failed("条目中没有该文件的行根 / the entry has no rows root for that file".into());
     };
+    let dataset = entry["files"][f]["dataset"]
+        .as_str()
+        .or_else(|| entry["dataset"].as_str())
+        .unwrap_or_default()
+        .to_owned();
     let record = doc["record"].as_str().unwrap_or_default();
     let proof: Option<Vec<qinglian_ledger::Hash>> = doc["row_proof"].as_array().map(|a| {
         a.iter()
@@ -442,12 +452,12 @@ pub fn verify_record(file: &Path, vkey: &str, json: bool) -> anyhow::Result<Exit
     }
     if json {
         print_json(
-            &serde_json::json!({"verified": true, "entry_index": receipt.index, "dataset": entry["dataset"], "row": row, "record": serde_json::from_str::<serde_json::Value>(record).unwrap_or_default()}),
+            &serde_json::json!({"verified": true, "entry_index": receipt.index, "dataset": dataset, "row": row, "record": serde_json::from_str::<serde_json::Value>(record).unwrap_or_default()}),
         );
     } else {
         println!(
             "记录证明核验通过 / record proof verified: 第 {} 条导入（{}）的第 {row} 行 / row {row} of import entry {} ({})",
-            receipt.index, entry["dataset"], receipt.index, entry["dataset"]
+            receipt.index, dataset, receipt.index, dataset
         );
         println!("记录 / record: {record}");
     }
