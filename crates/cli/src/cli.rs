@@ -111,6 +111,9 @@ pub enum Command {
     /// 阳光招生派位（LOT1，任何人可离线核验）：公告、报名、冻结、派位、公布、核验 / school-admission lottery (LOT1, verifiable offline by anyone): announce, register, freeze, draw, publish, verify
     #[command(subcommand)]
     Lottery(crate::cmd::lottery::LotteryCmd),
+    /// OCDS 采购数据（与 Cardinal 兼容）：修正、字段覆盖率；导入用 import ocds / OCDS procurement data (Cardinal-compatible): prepare, coverage; import with import ocds
+    #[command(subcommand)]
+    Ocds(crate::cmd::ocds::OcdsCmd),
     /// 启动 Web 服务 / run the web server
     Serve(ServeArgs),
     /// 生成确定性的合成数据 / write deterministic synthetic data
@@ -151,6 +154,12 @@ pub struct ImportArgs {
     /// 最多列出的错误数 / errors listed at most
     #[arg(long, env = "QINGLIAN_MAX_ERRORS")]
     pub max_errors: Option<usize>,
+    /// 仅 import ocds：Cardinal 设置文件（INI）/ import ocds only: Cardinal settings file (INI)
+    #[arg(long, value_name = "INI")]
+    pub settings: Option<PathBuf>,
+    /// 仅 import ocds：问题清单 CSV（含行号）/ import ocds only: CSV of issues with line numbers
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -332,6 +341,12 @@ pub struct WebArgs {
     /// 登录限流窗口（分钟）/ login throttling window (minutes)
     #[arg(long, env = "QINGLIAN_LOGIN_WINDOW_MINUTES")]
     pub login_window_minutes: Option<i64>,
+    /// 每个 IP 每小时可提交的群众举报数 / citizen reports accepted per IP per hour
+    #[arg(long, env = "QINGLIAN_REPORTS_PER_HOUR")]
+    pub reports_per_hour: Option<u32>,
+    /// 一份群众举报（含附件）的大小上限（MiB）/ size limit of one citizen report with attachments (MiB)
+    #[arg(long, env = "QINGLIAN_REPORT_MAX_MIB")]
+    pub report_max_mib: Option<usize>,
 }
 
 #[derive(Debug, Args)]

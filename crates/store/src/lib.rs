@@ -7,12 +7,14 @@
 //! where jurisdiction is enforced.
 
 mod auth;
+pub mod cockpit;
 mod error;
 mod hits;
 pub mod ledger;
 pub mod letters;
 pub mod lottery;
 mod registry;
+pub mod reports;
 pub mod scope;
 pub mod testing;
 mod users;

@@ -150,6 +150,18 @@ pub(crate) fn letters(p: &Principal, alias: &str, first: usize) -> Filter {
     units(p, alias, first)
 }
 
+/// Citizen reports (群众举报): like the unit they are about, except that a unit user never sees
+/// reports about its own units (the reporter's protection).
+pub(crate) fn reports(p: &Principal, alias: &str, first: usize) -> Filter {
+    match p.scope {
+        Scope::Units(_) => Filter {
+            sql: "FALSE".to_owned(),
+            binds: Vec::new(),
+        },
+        _ => units(p, alias, first),
+    }
+}
+
 /// Inbox rows: those addressed to the principal by name, and (outside the unit role) those
 /// addressed to a division of its jurisdiction without a named recipient.
 pub(crate) fn inbox(p: &Principal, alias: &str, first: usize) -> Filter {

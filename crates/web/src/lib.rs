@@ -1,20 +1,28 @@
 //! The Qinglian (清廉) web server: sign-in, sessions and API tokens, the scoped read-only
-//! registry API, the landing page, health, metrics and the OpenAPI document.
+//! registry API, the workflow API (hits, clues, rectifications, letters, citizen reports,
+//! outcomes), the public citizen-report pages, the landing page, health, metrics and the
+//! OpenAPI document.
 //!
 //! | route | access |
 //! |---|---|
 //! | `GET /healthz`, `GET /metrics`, `GET /assets/app.css` | public (no personal data) |
 //! | `GET /login`, `POST /login`, `POST /logout` | public forms, CSRF-checked |
-//! | `GET /` | session (else 303 to `/login`) |
+//! | `GET /` | session (else 303 to `/login`): who you are and the cockpit's overview; `?format=xlsx` its tables |
+//! | `GET /indicators`, `/indicators/{id}` | session: the catalogue and a rule card with its hits |
+//! | `GET /divisions/{code}`, `/units/{id}`, `/hits/{id}`, `/clues/{id}` | session; outside the jurisdiction 404 like a missing object; `?format=xlsx` the page's tables |
+//! | `GET /clues/{id}/steps/{step}/proof` | session, as the clue: the step's ledger receipt (as `qinglian ledger receipt`) |
 //! | `GET /public/lottery/{id}`, `POST` (receipt check), `GET …/files/{name}` | public: a lottery's published record and files, no personal data |
-//! | `GET /api/v1/openapi.json`, `/api/v1/public/**` | public |
+//! | `GET /public/reports/new`, `POST` (multipart), `GET /public/reports/{code}` | public: the citizen-report form and the status by receipt code (state and dates, no content); rate-limited per address |
+//! | `GET /api/v1/openapi.json`, `/api/v1/public/**` | public (`POST /api/v1/public/reports` rate-limited, body up to `report_body_limit`) |
 //! | every other `/api/v1/**` | session cookie or `Authorization: Bearer qlt_…` (else 401 JSON) |
 //!
 //! Jurisdiction is enforced by the store; handlers only pass the caller's principal along.
 
 mod api;
 mod auth;
+mod charts;
 mod error;
+mod export;
 mod metrics;
 mod openapi;
 mod ops;
@@ -22,8 +30,10 @@ mod pages;
 mod state;
 
 pub use error::ApiError;
+pub use pages::{IndicatorCard, IndicatorParam};
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::{self, Next};
@@ -40,6 +50,8 @@ use tower_http::trace::TraceLayer;
 
 /// Request bodies larger than this are refused (413): forms and JSON only, for now.
 const BODY_LIMIT: usize = 64 * 1024;
+/// Default limit of a citizen report's body (text plus at most five attachments): 5 MiB.
+pub const REPORT_BODY_LIMIT: usize = 5 * 1024 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct WebConfig {
@@ -51,6 +63,27 @@ pub struct WebConfig {
     /// replicas do not share them. Behind a reverse proxy all clients share its address.
     pub login_max_failures: u32,
     pub login_window_secs: i64,
+    /// Citizen reports filed per client address within the window (0 disables the limit);
+    /// in memory and per process, like login throttling.
+    pub report_max_per_window: u32,
+    pub report_window_secs: i64,
+    /// Largest request body of a citizen report with attachments (the rest of the server
+    /// takes at most 64 KiB).
+    pub report_body_limit: usize,
+    /// Closure cool-down (days) when the API verifies an item on the jobs' last re-check.
+    pub cooldown_days: i64,
+    /// The indicator catalogue as the cockpit shows it (rule cards); the caller maps the
+    /// screening engine's catalogue, which this crate does not link. Empty: no rule cards.
+    pub indicators: Vec<IndicatorCard>,
+}
+
+/// What the server needs to change state (the workflow API, citizen reports): the ledger's
+/// writer and the indicator catalogue (letters quote it). Without them the server is
+/// read-only and state-changing requests answer 503.
+#[derive(Clone)]
+pub struct Services {
+    pub ledger: qinglian_store::ledger::Ledger,
+    pub indicators: Arc<Vec<qinglian_store::letters::IndicatorInfo>>,
 }
 
 impl Default for WebConfig {
@@ -60,6 +93,11 @@ impl Default for WebConfig {
             session_ttl_secs: 12 * 3600,
             login_max_failures: 5,
             login_window_secs: 15 * 60,
+            report_max_per_window: 5,
+            report_window_secs: 3600,
+            report_body_limit: REPORT_BODY_LIMIT,
+            cooldown_days: 30,
+            indicators: Vec::new(),
         }
     }
 }
@@ -74,7 +112,17 @@ pub fn system_clock() -> Clock {
 /// The whole application as an axum router (without connection info: behind `serve`, the
 /// client address feeds login throttling; without it all clients share one address bucket).
 pub fn router(store: Store, cfg: WebConfig, clock: Clock) -> Router {
-    let state = AppState::new(store, cfg, clock);
+    router_with(store, None, cfg, clock)
+}
+
+/// The application with (or without) what it needs to change state.
+pub fn router_with(
+    store: Store,
+    services: Option<Services>,
+    cfg: WebConfig,
+    clock: Clock,
+) -> Router {
+    let state = AppState::new(store, cfg, clock, services);
     Router::new()
         .route("/", get(pages::home))
         .route("/login", get(pages::login_form).post(pages::login_submit))
@@ -87,6 +135,20 @@ pub fn router(store: Store, cfg: WebConfig, clock: Clock) -> Router {
             "/public/lottery/{id}/files/{name}",
             get(pages::lottery_file),
         )
+        .route(
+            "/public/reports/new",
+            get(pages::report_form)
+                .post(pages::report_submit)
+                .layer(DefaultBodyLimit::disable()),
+        )
+        .route("/public/reports/{code}", get(pages::report_status_page))
+        .route("/indicators", get(pages::indicators_page))
+        .route("/indicators/{id}", get(pages::indicator_page))
+        .route("/divisions/{code}", get(pages::division_page))
+        .route("/units/{id}", get(pages::unit_page))
+        .route("/hits/{id}", get(pages::hit_page))
+        .route("/clues/{id}", get(pages::clue_page))
+        .route("/clues/{id}/steps/{step}/proof", get(pages::clue_proof))
         .route("/assets/app.css", get(pages::stylesheet))
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(metrics::scrape))
@@ -94,7 +156,7 @@ pub fn router(store: Store, cfg: WebConfig, clock: Clock) -> Router {
         .fallback(pages::not_found)
         // Innermost first: each layer wraps those above it, so security headers and metrics
         // also cover 401s from the guard and 413s from the body limit.
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(state.clone(), body_limit))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::require_api_auth,
@@ -119,8 +181,20 @@ pub async fn serve(
     cfg: WebConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    serve_with(listener, store, None, cfg, shutdown).await
+}
+
+/// [`serve`] with the services that let the server change state (the workflow API, citizen
+/// reports); `qinglian serve` passes them.
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    store: Store,
+    services: Option<Services>,
+    cfg: WebConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let clock = system_clock();
-    let app = router(store.clone(), cfg, clock.clone());
+    let app = router_with(store.clone(), services, cfg, clock.clone());
     let purge = tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
         loop {
@@ -142,6 +216,29 @@ pub async fn serve(
     purge.abort();
     served?;
     Ok(())
+}
+
+/// Request bodies are limited to 64 KiB, except a citizen report's (form or API), which may
+/// carry attachments up to `report_body_limit`. Oversized bodies answer 413.
+async fn body_limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    use tower::{ServiceBuilder, ServiceExt};
+    let path = req.uri().path();
+    let upload = req.method() == axum::http::Method::POST
+        && (path == "/api/v1/public/reports" || path == "/public/reports/new");
+    let limit = if upload {
+        state.cfg.report_body_limit
+    } else {
+        BODY_LIMIT
+    };
+    let svc = ServiceBuilder::new()
+        .layer(RequestBodyLimitLayer::new(limit))
+        // The limit wraps the body; the rest of the stack takes axum's body type.
+        .map_request(|r: axum::http::Request<_>| r.map(axum::body::Body::new))
+        .service(next);
+    match svc.oneshot(req).await {
+        Ok(res) => res.map(axum::body::Body::new),
+        Err(never) => match never {},
+    }
 }
 
 /// Headers every answer carries. The CSP forbids inline script and framing; pages need none.

@@ -2,7 +2,7 @@
 
 use crate::auth::Throttle;
 use crate::metrics::Metrics;
-use crate::{Clock, WebConfig};
+use crate::{Clock, Services, WebConfig};
 use qinglian_store::Store;
 use std::sync::Arc;
 
@@ -13,19 +13,26 @@ pub struct AppState {
     pub clock: Clock,
     pub metrics: Arc<Metrics>,
     pub throttle: Arc<Throttle>,
+    /// Citizen reports filed per client address.
+    pub report_throttle: Arc<Throttle>,
+    /// The ledger writer and catalogue; `None` on a read-only server.
+    pub services: Option<Services>,
     /// The OpenAPI document, rendered once.
     pub openapi: Arc<String>,
 }
 
 impl AppState {
-    pub fn new(store: Store, cfg: WebConfig, clock: Clock) -> Self {
+    pub fn new(store: Store, cfg: WebConfig, clock: Clock, services: Option<Services>) -> Self {
         let throttle = Throttle::new(cfg.login_max_failures, cfg.login_window_secs);
+        let report_throttle = Throttle::new(cfg.report_max_per_window, cfg.report_window_secs);
         AppState {
             store,
             cfg: Arc::new(cfg),
             clock,
             metrics: Arc::new(Metrics::new()),
             throttle: Arc::new(throttle),
+            report_throttle: Arc::new(report_throttle),
+            services,
             openapi: Arc::new(crate::openapi::document()),
         }
     }

@@ -203,7 +203,9 @@ pub async fn run(
         );
     }
     if !a.no_serve {
-        super::serve::serve_until_ctrl_c(store.clone(), &ctx.settings).await?;
+        let services = super::serve::services(&env.ledger, &Default::default())?;
+        let cards = super::serve::indicator_cards(&Default::default())?;
+        super::serve::serve_until_ctrl_c(store.clone(), services, cards, &ctx.settings).await?;
     }
     store.close().await;
     Ok(ExitCode::SUCCESS)

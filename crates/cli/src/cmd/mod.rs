@@ -11,6 +11,7 @@ mod jobs;
 mod ledger;
 mod letters;
 pub mod lottery;
+pub mod ocds;
 mod screen;
 mod serve;
 mod synth;
@@ -79,6 +80,8 @@ pub async fn run(cli: Cli, data_from_flag: bool) -> anyhow::Result<ExitCode> {
         }
         // Offline: no settings, no store, no data directory.
         Command::Lottery(lottery::LotteryCmd::Verify(v)) => Ok(lottery::verify(v, json)),
+        // Works on files only: no settings, no store.
+        Command::Ocds(c) => Ok(ocds::run(c, json)),
         Command::Datasets(a) => info::datasets(a.name.as_deref(), json),
         // The catalogue ships inside the binary: no settings, no store, no data directory.
         Command::Indicators(c) => screen::indicators(c, json, &o).await,
@@ -121,6 +124,7 @@ pub async fn run(cli: Cli, data_from_flag: bool) -> anyhow::Result<ExitCode> {
                 Command::Demo(_)
                 | Command::Synth(_)
                 | Command::Datasets(_)
+                | Command::Ocds(_)
                 | Command::Indicators(_) => {
                     unreachable!("handled above")
                 }
@@ -135,6 +139,8 @@ fn web_overrides(o: &mut Overrides, w: &crate::cli::WebArgs) {
     o.session_hours = w.session_hours;
     o.login_max_failures = w.login_max_failures;
     o.login_window_minutes = w.login_window_minutes;
+    o.reports_per_hour = w.reports_per_hour;
+    o.report_max_mib = w.report_max_mib;
 }
 
 pub fn now() -> i64 {

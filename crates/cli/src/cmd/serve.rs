@@ -12,17 +12,93 @@ pub fn web_config(s: &Settings) -> qinglian_web::WebConfig {
         session_ttl_secs: s.session_hours * 3600,
         login_max_failures: s.login_max_failures,
         login_window_secs: s.login_window_minutes * 60,
+        report_max_per_window: s.reports_per_hour,
+        report_window_secs: 3600,
+        report_body_limit: s.report_max_mib.saturating_mul(1 << 20),
+        cooldown_days: s.cooldown_days,
+        ..Default::default()
     }
 }
 
+/// What lets the server change state: the ledger writer and the indicator catalogue (letters).
+pub fn services(
+    ledger: &qinglian_store::ledger::Ledger,
+    catalogue: &crate::cli::CatalogueArgs,
+) -> anyhow::Result<qinglian_web::Services> {
+    let c = qinglian_screen::Catalogue::load(&catalogue.indicators)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(qinglian_web::Services {
+        ledger: ledger.clone(),
+        indicators: std::sync::Arc::new(super::clues::indicator_infos(&c)),
+    })
+}
+
+/// The cockpit's rule cards from the indicator catalogue (the web crate does not link the
+/// screening engine): names, reasons, basis, parameters with their shipped defaults.
+pub fn indicator_cards(
+    catalogue: &crate::cli::CatalogueArgs,
+) -> anyhow::Result<Vec<qinglian_web::IndicatorCard>> {
+    use qinglian_screen::ParamValue;
+    let c = qinglian_screen::Catalogue::load(&catalogue.indicators)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(c.all()
+        .iter()
+        .map(|i| qinglian_web::IndicatorCard {
+            id: i.id.clone(),
+            version: i.version.to_string(),
+            domain: i.domain.clone(),
+            kind: i.kind.as_str().to_owned(),
+            severity: i.severity.as_str().to_owned(),
+            unit_kinds: i.unit_kinds.iter().map(|k| k.as_str().to_owned()).collect(),
+            name_zh: i.name_zh.clone(),
+            name_en: i.name_en.clone(),
+            why_zh: i.why_zh.trim().to_owned(),
+            why_en: i.why_en.trim().to_owned(),
+            legal_basis_zh: i.legal_basis_zh.trim().to_owned(),
+            legal_basis_en: i.legal_basis_en.trim().to_owned(),
+            exclusions_zh: i.exclusions_zh.trim().to_owned(),
+            exclusions_en: i.exclusions_en.trim().to_owned(),
+            params: i
+                .params
+                .iter()
+                .map(|p| qinglian_web::IndicatorParam {
+                    name: p.name.clone(),
+                    default: match &p.default {
+                        ParamValue::Int(v) => v.to_string(),
+                        ParamValue::Float(v) => v.to_string(),
+                        ParamValue::Money(fen) => {
+                            format!("{} 元", qinglian_core::money::format_yuan(*fen))
+                        }
+                        ParamValue::Bool(true) => "是 true".into(),
+                        ParamValue::Bool(false) => "否 false".into(),
+                        ParamValue::Text(t) => t.clone(),
+                        ParamValue::Date(d) => d.to_string(),
+                    },
+                    description_zh: p.description_zh.trim().to_owned(),
+                    description_en: p.description_en.trim().to_owned(),
+                })
+                .collect(),
+        })
+        .collect())
+}
+
 /// Binds, prints the address (scripts wait for this line), and serves until Ctrl-C.
-pub async fn serve_until_ctrl_c(store: Store, s: &Settings) -> anyhow::Result<()> {
+pub async fn serve_until_ctrl_c(
+    store: Store,
+    services: qinglian_web::Services,
+    cards: Vec<qinglian_web::IndicatorCard>,
+    s: &Settings,
+) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(&s.bind)
         .await
         .with_context(|| format!("无法监听 {0} / cannot listen on {0}", s.bind))?;
     let addr = listener.local_addr()?;
     println!("服务已启动 / listening on http://{addr}  （Ctrl-C 停止 / to stop）");
-    qinglian_web::serve(listener, store, web_config(s), async {
+    let cfg = qinglian_web::WebConfig {
+        indicators: cards,
+        ..web_config(s)
+    };
+    qinglian_web::serve_with(listener, store, Some(services), cfg, async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await
@@ -31,6 +107,8 @@ pub async fn serve_until_ctrl_c(store: Store, s: &Settings) -> anyhow::Result<()
 pub async fn run(ctx: &Ctx, catalogue: &crate::cli::CatalogueArgs) -> anyhow::Result<ExitCode> {
     let env = ensure_store(&ctx.settings).await?;
     let store = env.store;
+    let services = services(&env.ledger, catalogue)?;
+    let cards = indicator_cards(catalogue)?;
     // Background jobs (escalation, routine screening, re-checks) every `jobs::SCHEDULE`.
     let jobs = super::jobs::spawn_periodic(
         store.clone(),
@@ -38,7 +116,7 @@ pub async fn run(ctx: &Ctx, catalogue: &crate::cli::CatalogueArgs) -> anyhow::Re
         ctx.settings.clone(),
         catalogue.indicators.clone(),
     );
-    let served = serve_until_ctrl_c(store.clone(), &ctx.settings).await;
+    let served = serve_until_ctrl_c(store.clone(), services, cards, &ctx.settings).await;
     jobs.stop().await;
     served?;
     store.close().await;

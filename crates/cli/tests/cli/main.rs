@@ -4,6 +4,7 @@
 
 mod letters;
 mod lottery;
+mod ocds;
 mod workflow;
 
 use std::io::{BufRead, BufReader, Write};

@@ -113,7 +113,7 @@ pub(crate) fn require(p: &Principal, action: &str) -> Result<()> {
 impl Store {
     /// The next free `C-n`: one past the highest number (not the row count, so a clue that
     /// failed to land never makes two share a number).
-    async fn next_clue_id(&self) -> Result<String> {
+    pub(crate) async fn next_clue_id(&self) -> Result<String> {
         let n: i64 = on_pool!(self, pool => sqlx::query_scalar(
             "SELECT COALESCE(MAX(CAST(SUBSTR(id, 3) AS BIGINT)), 0) FROM clues WHERE id LIKE 'C-%'")
             .fetch_one(pool).await)?;
@@ -527,7 +527,7 @@ fn clue_exists(c: &str) -> StoreError {
 }
 
 /// The opening step of clue `id`: its row, its first event and its entry.
-fn clue_unit(id: &str, p: &Principal, c: &NewClue<'_>, now: i64) -> Unit {
+pub(crate) fn clue_unit(id: &str, p: &Principal, c: &NewClue<'_>, now: i64) -> Unit {
     let to = State::Registered.as_str();
     let detail = json!({"source": c.source, "hit": c.hit_id, "unit": c.unit_id});
     let change = vec![
@@ -580,12 +580,14 @@ fn clue_unit(id: &str, p: &Principal, c: &NewClue<'_>, now: i64) -> Unit {
         .with_change(change)
 }
 
-struct NewClue<'a> {
-    source: &'a str,
-    hit_id: Option<&'a str>,
-    unit_id: &'a str,
-    division_code: &'a str,
-    indicator_id: Option<&'a str>,
-    subject: Option<&'a str>,
-    summary: &'a str,
+/// What an opening step records; also used by citizen reports (`crate::reports`), whose clue
+/// opens through the same step.
+pub(crate) struct NewClue<'a> {
+    pub source: &'a str,
+    pub hit_id: Option<&'a str>,
+    pub unit_id: &'a str,
+    pub division_code: &'a str,
+    pub indicator_id: Option<&'a str>,
+    pub subject: Option<&'a str>,
+    pub summary: &'a str,
 }

@@ -19,6 +19,7 @@ mod triage;
 pub use checks::{CheckDue, ItemCheck};
 pub(crate) use clues::require;
 pub use clues::{ClueEvent, ClueRecord, Move};
+pub(crate) use clues::{NewClue, clue_unit};
 pub use items::{DataCheck, ItemRecord, NewItem, Verification, subject_matches};
 pub use jobs::{Escalation, InboxRow};
 pub use machine::{Action, Grade, ItemState, Method, State};

@@ -1,10 +1,12 @@
 //! The store's integration tests, one binary: each module runs its suite on SQLite and on the
 //! real PostgreSQL (`QINGLIAN_TEST_PG`; skipped without it unless `CI` is set).
 
+mod cockpit;
 mod hits;
 mod ledger;
 mod letters;
 mod registry;
+mod reports;
 mod workflow;
 
 use qinglian_core::{DivisionCode, Role};

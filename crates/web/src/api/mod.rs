@@ -1,8 +1,14 @@
 //! The JSON API under `/api/v1`. Every route here sits behind [`crate::auth::require_api_auth`];
 //! handlers stay thin: parse, call the (scoping) store, shape the answer.
 
+pub mod clues;
+pub mod hits;
+pub mod letters;
+pub mod outcomes;
 pub mod public;
+pub mod rectifications;
 pub mod registry;
+pub mod reports;
 
 use crate::auth::{Auth, Via};
 use crate::error::{ApiError, ErrorBody};
@@ -32,6 +38,105 @@ pub fn router() -> Router<AppState> {
         .route("/units/{id}", get(registry::get_unit))
         .route("/people", get(registry::list_people))
         .route("/people/{id}", get(registry::get_person))
+        .merge(workflow_routes())
+}
+
+/// The workflow (hits → clues → rectification, letters, citizen reports, outcomes).
+fn workflow_routes() -> Router<AppState> {
+    use axum::extract::DefaultBodyLimit;
+    use axum::routing::post;
+    Router::new()
+        .route(
+            "/public/reports",
+            post(reports::file_public).layer(DefaultBodyLimit::disable()),
+        )
+        .route("/public/reports/{code}", get(reports::public_status))
+        .route("/hits", get(hits::list))
+        .route("/hits/{id}", get(hits::get_one))
+        .route("/hits/{id}/decision", post(hits::decide))
+        .route("/clues", get(clues::list).post(clues::open))
+        .route("/clues/{id}", get(clues::get_one))
+        .route("/clues/{id}/transitions", post(clues::transition))
+        .route(
+            "/rectifications",
+            get(rectifications::list).post(rectifications::add),
+        )
+        .route("/rectifications/{clue}/{seq}", get(rectifications::get_one))
+        .route(
+            "/rectifications/{clue}/{seq}/report",
+            post(rectifications::report),
+        )
+        .route(
+            "/rectifications/{clue}/{seq}/verification",
+            post(rectifications::verify),
+        )
+        .route("/letters", get(letters::list).post(letters::issue))
+        .route("/letters/{id}", get(letters::get_one))
+        .route("/letters/{id}/delivery", post(letters::deliver))
+        .route("/letters/{id}/acknowledgement", post(letters::acknowledge))
+        .route("/reports", get(reports::list))
+        .route("/reports/{id}", get(reports::get_one))
+        .route("/reports/{id}/attachments/{seq}", get(reports::attachment))
+        .route("/reports/{id}/triage", post(reports::triage))
+        .route("/reports/{id}/close", post(reports::close))
+        .route("/reports/{id}/clue", post(reports::open_clue))
+        .route("/outcomes", get(outcomes::get_outcomes))
+}
+
+/// JSON body extractor whose rejection is a bilingual JSON 400 (413 when too large).
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(j) => Ok(ApiJson(j.0)),
+            Err(e) => Err(ApiError {
+                status: if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    e.status()
+                } else {
+                    axum::http::StatusCode::BAD_REQUEST
+                },
+                msg: Msg::new(
+                    "BAD_BODY",
+                    format!("请求体无效：{}", e.body_text()),
+                    format!("invalid request body: {}", e.body_text()),
+                ),
+            }),
+        }
+    }
+}
+
+/// The ledger writer and catalogue, or 503 on a server started read-only.
+pub fn services(state: &AppState) -> Result<&crate::Services, ApiError> {
+    state.services.as_ref().ok_or_else(|| {
+        ApiError::new(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "SERVER_READ_ONLY",
+            "本服务以只读方式启动（未连接账本），不能办理此操作",
+            "this server was started read-only (without the ledger) and cannot do this",
+        )
+    })
+}
+
+/// Store refusals of the workflow with the status they deserve: a role that may not act is
+/// 403, a step the state machine refuses or a duplicate is 409, other invalid input 400;
+/// anything outside the caller's jurisdiction stays 404.
+pub fn wf_err(e: qinglian_store::StoreError) -> ApiError {
+    use axum::http::StatusCode;
+    let mut err = ApiError::from(e);
+    if err.status == StatusCode::BAD_REQUEST {
+        let code = err.msg.code;
+        if code.ends_with("_FORBIDDEN") {
+            err.status = StatusCode::FORBIDDEN;
+        } else if code.contains("ILLEGAL")
+            || matches!(code, "CLUE_EXISTS" | "REPORT_FINAL" | "CLUE_ITEMS_OPEN")
+        {
+            err.status = StatusCode::CONFLICT;
+        }
+    }
+    err
 }
 
 async fn openapi_json(State(state): State<AppState>) -> impl IntoResponse {

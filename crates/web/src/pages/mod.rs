@@ -4,13 +4,20 @@
 //! through the `bi` (markup) and `pair` (plain text) template functions: Chinese first,
 //! English first after `?lang=en` (remembered in the `ql_lang` cookie).
 
+mod cockpit;
 mod home;
 mod login;
 mod lottery;
+mod reports;
 
+pub use cockpit::{
+    IndicatorCard, IndicatorParam, clue_page, clue_proof, division_page, hit_page, indicator_page,
+    indicators_page, unit_page,
+};
 pub use home::home;
 pub use login::{login_form, login_submit, logout};
 pub use lottery::{lottery_file, lottery_page, lottery_verify};
+pub use reports::{report_form, report_status_page, report_submit};
 
 use crate::auth::{self, cookie};
 use crate::error::ApiError;
@@ -31,6 +38,20 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("home.html", include_str!("../../templates/home.html")),
     ("error.html", include_str!("../../templates/error.html")),
     ("lottery.html", include_str!("../../templates/lottery.html")),
+    (
+        "report_new.html",
+        include_str!("../../templates/report_new.html"),
+    ),
+    (
+        "report_status.html",
+        include_str!("../../templates/report_status.html"),
+    ),
+    ("cockpit.html", include_str!("../../templates/cockpit.html")),
+    (
+        "cockpit_body.html",
+        include_str!("../../templates/cockpit_body.html"),
+    ),
+    ("cell.html", include_str!("../../templates/cell.html")),
 ];
 
 const CSS: &str = include_str!("../../assets/app.css");
@@ -157,6 +178,8 @@ fn resolve_lang(query: Option<&str>, headers: &HeaderMap, secure: bool) -> (Lang
 pub struct PageQuery {
     pub lang: Option<String>,
     pub next: Option<String>,
+    /// `xlsx`: the page's tables as a workbook (cockpit pages).
+    pub format: Option<String>,
 }
 
 /// A malformed query string on a page is ignored rather than refused.
