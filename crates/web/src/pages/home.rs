@@ -1,7 +1,9 @@
-//! The landing page: who you are, what you may see, and how much of the registry lies inside it.
+//! The landing page: who you are, what you may see, how much of the registry lies inside it,
+//! and the cockpit's overview of the programme's figures there (`?format=xlsx`: its tables).
 
 use super::{
-    Lang, PageQuery, base, error_page, page_query, render, resolve_lang, see_other, with_cookies,
+    Lang, PageQuery, base, cockpit, error_page, page_query, render, resolve_lang, see_other,
+    with_cookies,
 };
 use crate::auth;
 use crate::error::ApiError;
@@ -44,7 +46,7 @@ pub async fn home(
 ) -> Response {
     let q = page_query(q);
     let (lang, lang_cookie) = resolve_lang(q.lang.as_deref(), &headers, state.https());
-    let res = match home_page(&state, &headers, lang).await {
+    let res = match home_page(&state, &headers, lang, q.format.as_deref()).await {
         Ok(r) => r,
         Err(e) => error_page(lang, &e),
     };
@@ -55,10 +57,19 @@ async fn home_page(
     state: &AppState,
     headers: &HeaderMap,
     lang: Lang,
+    format: Option<&str>,
 ) -> Result<Response, ApiError> {
     let Some((p, _, csrf)) = auth::session(state, headers).await? else {
         return Ok(see_other("/login"));
     };
+    // The cockpit's overview of the whole jurisdiction (figures, charts, tables).
+    let overview = cockpit::overview_parts(state, &p).await?;
+    if crate::export::wants_xlsx(format) {
+        return Ok(crate::export::xlsx_response(
+            "overview",
+            &overview.tables.iter().collect::<Vec<_>>(),
+        ));
+    }
     let counts = state.store.registry_counts(&p).await?;
     let (lines, more) = scope_lines(state, &p).await?;
     let ctx = context! {
@@ -73,6 +84,9 @@ async fn home_page(
         more => more,
         counts => context! { divisions => counts.divisions, units => counts.units, people => counts.people },
         by_kind => kind_counts(&counts.units_by_kind),
+        page => cockpit::page_ctx(&overview),
+        export_href => "/?format=xlsx",
+        nav => cockpit::nav_user(&p, &csrf),
         csrf => csrf,
         ..base(lang, "/", None)
     };

@@ -1,0 +1,199 @@
+//! The authorisation matrix: every role (signed in through the form, and through an API token of
+//! the same user) × every object-bearing route (pages, their .xlsx exports, ledger proofs, the
+//! API) × one object inside and one outside the caller's jurisdiction. The allowed set is written
+//! out below as policy, independently of the server; every cell is requested and compared.
+//!
+//! Policy: a division-scoped role (admin, supervisor, commander, analyst, auditor of 西湖区
+//! 330106) reads everything inside 330106 and nothing of 拱墅区 330105; a unit user (北山某村)
+//! reads its unit, that unit's hits and clues, and the division its unit lies in (with figures of
+//! its own unit only), but no other division, not even a neighbouring township of the same
+//! county. Citizen reports are read by supervisors and administrators of the unit's
+//! jurisdiction only, never by the reported unit. Outside is always 404, exactly like a
+//! missing object.
+
+use super::{Server, add_user, client, sign_in, sqlite_store, start_with};
+use qinglian_core::Role;
+use qinglian_store::cockpit::fixture::{self, CLUES, HITS};
+use qinglian_web::WebConfig;
+use reqwest::{Client, StatusCode};
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Who {
+    Division(Role),
+    Unit,
+}
+
+/// The objects a route is requested for: inside or outside the caller's reach.
+struct Objects {
+    division: &'static str,
+    unit: &'static str,
+    hit: &'static str,
+    clue: &'static str,
+}
+
+fn inside(who: Who) -> Objects {
+    let unit = match who {
+        Who::Unit => "XH-VIL",
+        Who::Division(_) => "XH-SOE",
+    };
+    objects_of(unit, "330106001")
+}
+
+fn outside() -> Objects {
+    objects_of("GS-SOE", "330105")
+}
+
+/// A hit and a clue of `unit`, found in the fixture's seed (not in the server).
+fn objects_of(unit: &'static str, division: &'static str) -> Objects {
+    let clue = CLUES
+        .iter()
+        .find(|c| fixture::unit_of(c.hit).unit == unit)
+        .unwrap_or_else(|| panic!("the seed has a clue of {unit}"));
+    let hit = HITS.iter().find(|h| h.unit == unit).unwrap();
+    Objects {
+        division,
+        unit,
+        hit: hit.id,
+        clue: clue.id,
+    }
+}
+
+/// The object-bearing routes for `o`. Every one is readable inside the caller's reach (the
+/// inside objects are chosen there) and 404 outside.
+fn routes(o: &Objects) -> Vec<String> {
+    vec![
+        format!("/divisions/{}", o.division),
+        format!("/divisions/{}?format=xlsx", o.division),
+        format!("/units/{}", o.unit),
+        format!("/units/{}?format=xlsx", o.unit),
+        format!("/hits/{}", o.hit),
+        format!("/hits/{}?format=xlsx", o.hit),
+        format!("/clues/{}", o.clue),
+        format!("/clues/{}?format=xlsx", o.clue),
+        format!("/clues/{}/steps/1/proof", o.clue),
+        format!("/api/v1/divisions/{}", o.division),
+        format!("/api/v1/units/{}", o.unit),
+        format!("/api/v1/hits/{}", o.hit),
+        format!("/api/v1/clues/{}", o.clue),
+    ]
+}
+
+async fn status(c: &Client, s: &Server, path: &str, token: Option<&str>) -> StatusCode {
+    let mut r = c.get(s.url(path));
+    if let Some(t) = token {
+        r = r.bearer_auth(t);
+    }
+    r.send().await.unwrap().status()
+}
+
+#[tokio::test]
+async fn every_role_and_token_by_every_route_inside_and_outside() {
+    let (store, dir) = sqlite_store().await;
+    let ledger = qinglian_store::testing::test_ledger(&store).await;
+    fixture::seed(&store, &ledger).await.unwrap();
+    let mut people: Vec<(String, Who)> = Vec::new();
+    for role in Role::ALL {
+        if role == Role::Unit {
+            continue;
+        }
+        let name = format!("m-{}", role.as_str());
+        add_user(&store, &name, &name, role, &["330106"], &[]).await;
+        people.push((name, Who::Division(role)));
+    }
+    add_user(&store, "m-unit", "北山某村", Role::Unit, &[], &["XH-VIL"]).await;
+    people.push(("m-unit".into(), Who::Unit));
+    let s = start_with(store.clone(), WebConfig::default(), Some(dir)).await;
+
+    let mut wrong = Vec::new();
+    let mut cells = 0;
+    for (name, who) in &people {
+        let session = sign_in(&s, name).await;
+        let (_, token) = store
+            .create_token(&ledger, name, "matrix", 2_000)
+            .await
+            .unwrap();
+        let bare = client();
+        for (side, objects) in [("inside", inside(*who)), ("outside", outside())] {
+            for path in routes(&objects) {
+                let want = if side == "inside" {
+                    StatusCode::OK
+                } else {
+                    StatusCode::NOT_FOUND
+                };
+                let api = path.starts_with("/api/");
+                let mut via = vec![("session", status(&session, &s, &path, None).await)];
+                if api {
+                    via.push(("token", status(&bare, &s, &path, Some(&token)).await));
+                }
+                for (how, got) in via {
+                    cells += 1;
+                    if got != want {
+                        wrong.push(format!(
+                            "{name} via {how} {side} {path}: {got}, want {want}"
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    // Citizen reports: supervisors and administrators of the unit's jurisdiction only; never
+    // the reported unit itself (the reporter's protection).
+    let mut report_about = std::collections::BTreeMap::new();
+    for unit in ["XH-SOE", "XH-VIL", "GS-SOE"] {
+        let filed = store
+            .file_report(
+                &ledger,
+                &qinglian_store::reports::NewReport {
+                    unit_id: Some(unit.into()),
+                    text: format!("关于 {unit} 的举报 / a report about {unit}"),
+                    ..Default::default()
+                },
+                fixture::NOW,
+            )
+            .await
+            .unwrap();
+        report_about.insert(unit, filed.id);
+    }
+    for (name, who) in &people {
+        let c = sign_in(&s, name).await;
+        for (unit, id) in &report_about {
+            let reads = matches!(who, Who::Division(Role::Admin | Role::Supervisor))
+                && unit.starts_with("XH-");
+            let want = if reads {
+                StatusCode::OK
+            } else {
+                StatusCode::NOT_FOUND
+            };
+            cells += 1;
+            let got = status(&c, &s, &format!("/api/v1/reports/{id}"), None).await;
+            if got != want {
+                wrong.push(format!("{name} report about {unit}: {got}, want {want}"));
+            }
+        }
+    }
+
+    // The neighbouring township of the same county: the county's roles read it, the village's
+    // unit user does not.
+    for (name, who) in &people {
+        let c = sign_in(&s, name).await;
+        for path in ["/divisions/330106002", "/api/v1/divisions/330106002"] {
+            let want = match who {
+                Who::Division(_) => StatusCode::OK,
+                Who::Unit => StatusCode::NOT_FOUND,
+            };
+            cells += 1;
+            let got = status(&c, &s, path, None).await;
+            if got != want {
+                wrong.push(format!("{name} neighbour {path}: {got}, want {want}"));
+            }
+        }
+    }
+    assert!(cells > 150, "the matrix covers {cells} cells");
+    assert!(
+        wrong.is_empty(),
+        "{} cells differ:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+    s.stop().await;
+}
