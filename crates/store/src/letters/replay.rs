@@ -124,10 +124,9 @@ impl Store {
                 ));
             }
         }
-        if let Some(id) = history
-            .keys()
-            .find(|k| !letters.iter().any(|l| &l.id == *k))
-        {
+        let stored: std::collections::BTreeSet<&str> =
+            letters.iter().map(|l| l.id.as_str()).collect();
+        if let Some(id) = history.keys().find(|k| !stored.contains(k.as_str())) {
             return Err(fail(
                 "LEDGER_STATE_DIVERGED",
                 format!("账本记录签发了文书 {id}，但它已不存在（被删除？）"),

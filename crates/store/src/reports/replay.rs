@@ -139,10 +139,9 @@ impl Store {
                 ));
             }
         }
-        if let Some(id) = history
-            .keys()
-            .find(|k| !table.iter().any(|row| &row.0 == *k))
-        {
+        let stored: std::collections::BTreeSet<&str> =
+            table.iter().map(|row| row.0.as_str()).collect();
+        if let Some(id) = history.keys().find(|k| !stored.contains(k.as_str())) {
             return Err(fail(
                 "LEDGER_STATE_DIVERGED",
                 format!("账本记录受理了举报 {id}，但它已不存在（被删除？）"),

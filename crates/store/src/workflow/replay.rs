@@ -76,6 +76,15 @@ impl Store {
         let items: Vec<(String, i64, String)> = on_pool!(self, p => sqlx::query_as(
             "SELECT clue_id, seq, status FROM rect_items ORDER BY clue_id, seq").fetch_all(p).await)
         .map_err(StoreError::from)?;
+        // Grouped once: per-clue scans of every item row made verification quadratic.
+        let mut items_of: BTreeMap<&str, BTreeMap<i64, String>> = BTreeMap::new();
+        for (c, seq, st) in &items {
+            items_of
+                .entry(c.as_str())
+                .or_default()
+                .insert(*seq, st.clone());
+        }
+        let no_items = BTreeMap::new();
         for (id, status, steps, handler) in &table {
             let Some(r) = clues.get(id) else {
                 return Err(unrecorded(
@@ -97,22 +106,17 @@ impl Store {
                     ),
                 ));
             }
-            let mine: BTreeMap<i64, String> = items
-                .iter()
-                .filter(|(c, _, _)| c == id)
-                .map(|(_, s, st)| (*s, st.clone()))
-                .collect();
-            if mine != r.items {
+            let mine = items_of.get(id.as_str()).unwrap_or(&no_items);
+            if mine != &r.items {
                 return Err(diverged(
                     format!("线索 {id} 的整改事项状态与账本记录不符"),
                     format!("clue {id}: its items differ from the ledger's history"),
                 ));
             }
         }
-        if let Some(id) = clues
-            .keys()
-            .find(|k| !table.iter().any(|(t, _, _, _)| t == *k))
-        {
+        let stored: std::collections::BTreeSet<&str> =
+            table.iter().map(|(t, _, _, _)| t.as_str()).collect();
+        if let Some(id) = clues.keys().find(|k| !stored.contains(k.as_str())) {
             return Err(diverged(
                 format!("账本记录登记了线索 {id}，但它已不存在（被删除？）"),
                 format!("the ledger opened clue {id}, which no longer exists (deleted?)"),
