@@ -112,6 +112,10 @@ pub async fn run(
     samples.sort_by(|a, b| {
         (rank(&a.severity), &a.indicator_id).cmp(&(rank(&b.severity), &b.indicator_id))
     });
+    // The supervisor walks a few of them through the workflow, so the cockpit has figures,
+    // timelines and ledger proofs to show.
+    let walked =
+        super::demo_walk::walk(&store, &env.ledger, "demo-supervisor", &samples, now()).await?;
     let mut seen_domains = std::collections::BTreeSet::new();
     let mut seen = std::collections::BTreeSet::new();
     samples.retain(|h| seen.insert(h.indicator_id.clone()));
@@ -137,6 +141,7 @@ pub async fn run(
             "accounts": accounts.iter().map(|(u, r, s)| serde_json::json!({"username": u, "role": r, "scope": s, "password": DEMO_PASSWORD})).collect::<Vec<_>>(),
             "screening": screening.json(),
             "sample_hits": samples,
+            "walked": walked,
             "lottery": lottery,
         }));
     } else {
@@ -164,6 +169,14 @@ pub async fn run(
                 h.indicator_id, h.explanation_zh, h.explanation_en
             );
         }
+        let states: Vec<String> = walked
+            .iter()
+            .map(|w| format!("{} {}", w.clue, w.state))
+            .collect();
+        println!(
+            "  演示处置流程（由 demo-supervisor 完成，每步记入账本）/ demo workflow (by demo-supervisor, each step ledgered): {}",
+            states.join(", ")
+        );
         println!(
             "  演示数据截至 {as_of}；重新排查请加 --as-of {as_of}（默认按今天，逾期类指标会多出命中）\n  the demo data ends on {as_of}: re-screen with --as-of {as_of} (the default is today, which makes more payments overdue)"
         );

@@ -4,6 +4,7 @@
 mod backup;
 mod clues;
 mod demo;
+mod demo_walk;
 mod import;
 mod info;
 mod init;

@@ -583,6 +583,19 @@ async fn demo_loads_and_keeps_to_its_own_folder() {
     let v = json(&mut c);
     assert!(v["totals"]["units"].as_i64().unwrap() > 100);
     assert_eq!(v["accounts"].as_array().unwrap().len(), 6);
+    // The supervisor's walk: one clue closed, one rectifying, one assigned, each step ledgered.
+    let states: Vec<&str> = v["walked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["closed", "rectifying", "triaged"]);
+    let report = json(q(&demo).args(["report", "--as", "demo-supervisor"]));
+    assert_eq!(report["problems_found"], 2, "{report}");
+    assert_eq!(report["problems_rectified"], 1);
+    assert_eq!(report["money_recovered_fen"], 1_250_000);
+    assert_eq!(json(q(&demo).args(["ledger", "verify"]))["verified"], true);
     assert!(
         !dir.path().join("elsewhere").exists(),
         "QINGLIAN_DATA is ignored"
