@@ -94,10 +94,28 @@ impl ApiError {
     }
 }
 
+/// The HTTP status of a store refusal, by its code: a role that may not act is 403, a step the
+/// state machine refuses or a duplicate is 409, anything else the caller sent is 400.
+fn refusal_status(code: &str) -> StatusCode {
+    if code.ends_with("_FORBIDDEN") {
+        StatusCode::FORBIDDEN
+    } else if code.contains("ILLEGAL")
+        || matches!(code, "CLUE_EXISTS" | "REPORT_FINAL" | "CLUE_ITEMS_OPEN")
+    {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::BAD_REQUEST
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Invalid(m) => ApiError::bad_request(m),
+            StoreError::Invalid(m) => {
+                let mut err = ApiError::bad_request(m);
+                err.status = refusal_status(err.msg.code);
+                err
+            }
             StoreError::NotFound(_) => ApiError::not_found(),
             other => {
                 tracing::error!(code = other.code(), error = %other, "store error");
@@ -156,6 +174,11 @@ mod tests {
             (bad.status, bad.msg.code),
             (StatusCode::BAD_REQUEST, "BAD_DIVISION_CODE")
         );
+        let role: ApiError = StoreError::Invalid(Msg::new("CLUE_FORBIDDEN", "否", "no")).into();
+        assert_eq!(role.status, StatusCode::FORBIDDEN);
+        let step: ApiError =
+            StoreError::Invalid(Msg::new("CLUE_ILLEGAL_TRANSITION", "否", "no")).into();
+        assert_eq!(step.status, StatusCode::CONFLICT);
         let nf: ApiError = StoreError::NotFound("x".into()).into();
         assert_eq!(nf.status, StatusCode::NOT_FOUND);
         let db: ApiError = StoreError::Connect("secret detail".into()).into();

@@ -109,19 +109,10 @@ pub fn system_clock() -> Clock {
     Arc::new(|| chrono::Utc::now().timestamp())
 }
 
-/// The whole application as an axum router (without connection info: behind `serve`, the
-/// client address feeds login throttling; without it all clients share one address bucket).
-pub fn router(store: Store, cfg: WebConfig, clock: Clock) -> Router {
-    router_with(store, None, cfg, clock)
-}
-
-/// The application with (or without) what it needs to change state.
-pub fn router_with(
-    store: Store,
-    services: Option<Services>,
-    cfg: WebConfig,
-    clock: Clock,
-) -> Router {
+/// The whole application as an axum router, with (or, read-only, without) the services that let
+/// it change state. Without connection info: behind `serve`, the client address feeds login
+/// throttling; without it all clients share one address bucket.
+pub fn router(store: Store, services: Option<Services>, cfg: WebConfig, clock: Clock) -> Router {
     let state = AppState::new(store, cfg, clock, services);
     Router::new()
         .route("/", get(pages::home))
@@ -174,19 +165,9 @@ pub fn router_with(
 }
 
 /// Serves until `shutdown` resolves, then finishes in-flight requests. Expired sessions are
-/// purged hourly while it runs.
+/// purged hourly while it runs. `services` let the server change state (the workflow API,
+/// citizen reports); without them it is read-only and writes answer 503.
 pub async fn serve(
-    listener: tokio::net::TcpListener,
-    store: Store,
-    cfg: WebConfig,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
-    serve_with(listener, store, None, cfg, shutdown).await
-}
-
-/// [`serve`] with the services that let the server change state (the workflow API, citizen
-/// reports); `qinglian serve` passes them.
-pub async fn serve_with(
     listener: tokio::net::TcpListener,
     store: Store,
     services: Option<Services>,
@@ -194,7 +175,7 @@ pub async fn serve_with(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let clock = system_clock();
-    let app = router_with(store.clone(), services, cfg, clock.clone());
+    let app = router(store.clone(), services, cfg, clock.clone());
     let purge = tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
         loop {

@@ -53,6 +53,7 @@ async fn fixture(cfg: WebConfig) -> Fixture {
     let n = now.clone();
     let app = router(
         store.clone(),
+        None,
         cfg,
         Arc::new(move || n.load(Ordering::SeqCst)),
     );

@@ -98,7 +98,7 @@ pub async fn serve_until_ctrl_c(
         indicators: cards,
         ..web_config(s)
     };
-    qinglian_web::serve_with(listener, store, Some(services), cfg, async {
+    qinglian_web::serve(listener, store, Some(services), cfg, async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await

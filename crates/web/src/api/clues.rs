@@ -3,7 +3,7 @@
 //! through the one state machine. Illegal steps answer 409 with the allowed next states.
 
 use super::rectifications::{Item, item};
-use super::{ApiJson, ApiQuery, services, wf_err};
+use super::{ApiJson, ApiQuery, services};
 use crate::auth::Auth;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
@@ -271,8 +271,7 @@ pub async fn open(
                 "give either hit_id (open from a hit) or unit_id and summary (manual)",
             )));
         }
-    }
-    .map_err(wf_err)?;
+    }?;
     Ok((StatusCode::CREATED, Json(c.into())))
 }
 
@@ -324,7 +323,6 @@ pub async fn transition(
     state
         .store
         .move_clue(ledger, &auth.principal, &id, &m, (state.clock)())
-        .await
-        .map_err(wf_err)?;
+        .await?;
     Ok(Json(detail(&state, &auth, &id).await?))
 }

@@ -1,7 +1,7 @@
 //! Hits (值得关注的线索, reasons to look — not verdicts): list with filters, one with its
 //! indicator's measured precision, and the triage decision (recorded in the ledger).
 
-use super::{ApiJson, ApiQuery, services, wf_err};
+use super::{ApiJson, ApiQuery, services};
 use crate::auth::Auth;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
@@ -231,8 +231,7 @@ pub async fn decide(
             d.note.as_deref(),
             (state.clock)(),
         )
-        .await
-        .map_err(wf_err)?;
+        .await?;
     let hit = state
         .store
         .get_hit(&auth.principal, &id)

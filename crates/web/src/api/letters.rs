@@ -1,7 +1,7 @@
 //! 一书一单一函 letters: list, one, issue (numbered in its register, one ledger entry),
 //! delivery and acknowledgement (signature date). Scoped like the unit they are addressed to.
 
-use super::{ApiJson, ApiQuery, services, wf_err};
+use super::{ApiJson, ApiQuery, services};
 use crate::auth::Auth;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
@@ -269,8 +269,7 @@ pub async fn issue(
     let issued = state
         .store
         .issue_letter(&svc.ledger, &auth.principal, &req, &svc.indicators, now)
-        .await
-        .map_err(wf_err)?;
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(Issued {
@@ -326,8 +325,7 @@ pub async fn deliver(
     let l = state
         .store
         .deliver_letter(ledger, &auth.principal, &id, on, now)
-        .await
-        .map_err(wf_err)?;
+        .await?;
     Ok(Json(l.into()))
 }
 
@@ -361,7 +359,6 @@ pub async fn acknowledge(
             a.signer.as_deref(),
             (state.clock)(),
         )
-        .await
-        .map_err(wf_err)?;
+        .await?;
     Ok(Json(l.into()))
 }

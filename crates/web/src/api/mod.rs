@@ -120,25 +120,6 @@ pub fn services(state: &AppState) -> Result<&crate::Services, ApiError> {
     })
 }
 
-/// Store refusals of the workflow with the status they deserve: a role that may not act is
-/// 403, a step the state machine refuses or a duplicate is 409, other invalid input 400;
-/// anything outside the caller's jurisdiction stays 404.
-pub fn wf_err(e: qinglian_store::StoreError) -> ApiError {
-    use axum::http::StatusCode;
-    let mut err = ApiError::from(e);
-    if err.status == StatusCode::BAD_REQUEST {
-        let code = err.msg.code;
-        if code.ends_with("_FORBIDDEN") {
-            err.status = StatusCode::FORBIDDEN;
-        } else if code.contains("ILLEGAL")
-            || matches!(code, "CLUE_EXISTS" | "REPORT_FINAL" | "CLUE_ITEMS_OPEN")
-        {
-            err.status = StatusCode::CONFLICT;
-        }
-    }
-    err
-}
-
 async fn openapi_json(State(state): State<AppState>) -> impl IntoResponse {
     (
         [(

@@ -7,7 +7,7 @@
 //! store finds the indicator silent for the unit and subject over the cool-down window.
 //! Without one the answer says to wait for the jobs (or use `qinglian clues item verify`).
 
-use super::{ApiJson, ApiQuery, services, wf_err};
+use super::{ApiJson, ApiQuery, services};
 use crate::auth::Auth;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
@@ -253,8 +253,7 @@ pub async fn add(
     let seq = state
         .store
         .add_item(ledger, &auth.principal, &clue.id, &new, (state.clock)())
-        .await
-        .map_err(wf_err)?;
+        .await?;
     let it = visible_item(&state, &auth, &clue.id, seq).await?;
     Ok((
         StatusCode::CREATED,
@@ -322,8 +321,7 @@ pub async fn report(
             r.note.as_deref(),
             (state.clock)(),
         )
-        .await
-        .map_err(wf_err)?;
+        .await?;
     Ok(Json(item(visible_item(&state, &auth, &clue, seq).await?)))
 }
 
@@ -419,7 +417,6 @@ pub async fn verify(
             &verification,
             (state.clock)(),
         )
-        .await
-        .map_err(wf_err)?;
+        .await?;
     Ok(Json(item(visible_item(&state, &auth, &clue, seq).await?)))
 }

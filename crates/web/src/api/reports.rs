@@ -4,7 +4,7 @@
 //! list and read reports with their content, take one into triage, close it, or open a clue
 //! from it through the same opening step as a hit.
 
-use super::{ApiJson, ApiQuery, services, wf_err};
+use super::{ApiJson, ApiQuery, services};
 use crate::auth::{Auth, Throttle, client_ip};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
@@ -407,8 +407,7 @@ pub async fn list(
                 unit_id: q.unit,
             },
         )
-        .await
-        .map_err(wf_err)?;
+        .await?;
     Ok(axum::Json(ReportList {
         items: items.into_iter().map(Into::into).collect(),
     }))
@@ -567,8 +566,7 @@ async fn step(
     let r = state
         .store
         .report_step(ledger, &auth.principal, id, to, note, (state.clock)())
-        .await
-        .map_err(wf_err)?;
+        .await?;
     Ok(axum::Json(r.into()))
 }
 
@@ -601,7 +599,6 @@ pub async fn open_clue(
             body.summary.as_deref(),
             (state.clock)(),
         )
-        .await
-        .map_err(wf_err)?;
+        .await?;
     Ok((StatusCode::CREATED, axum::Json(c.into())))
 }

@@ -15,7 +15,7 @@ mod reports;
 use qinglian_core::{DivisionCode, Role};
 use qinglian_store::testing::PgTestDb;
 use qinglian_store::{DivisionRow, NewUser, PersonRow, PostRow, Store, UnitRow};
-use qinglian_web::{WebConfig, serve};
+use qinglian_web::WebConfig;
 use reqwest::header::{self, HeaderMap};
 use reqwest::{Client, StatusCode, redirect};
 use serde_json::Value;
@@ -45,13 +45,29 @@ impl Server {
     }
 }
 
+/// A read-only server (no ledger writer): what `serve` without services runs.
 async fn start_with(store: Store, cfg: WebConfig, dir: Option<tempfile::TempDir>) -> Server {
+    start_serving(store, None, cfg, dir).await
+}
+
+async fn start_serving(
+    store: Store,
+    services: Option<qinglian_web::Services>,
+    cfg: WebConfig,
+    dir: Option<tempfile::TempDir>,
+) -> Server {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, rx) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(serve(listener, store.clone(), cfg, async move {
-        let _ = rx.await;
-    }));
+    let task = tokio::spawn(qinglian_web::serve(
+        listener,
+        store.clone(),
+        services,
+        cfg,
+        async move {
+            let _ = rx.await;
+        },
+    ));
     Server {
         base,
         store,

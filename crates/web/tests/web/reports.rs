@@ -8,7 +8,7 @@ use base64::Engine;
 use qinglian_core::Role;
 use qinglian_store::Store;
 use qinglian_store::reports::code;
-use qinglian_web::{Services, WebConfig, serve_with};
+use qinglian_web::{Services, WebConfig};
 use reqwest::multipart::{Form, Part};
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
@@ -33,25 +33,7 @@ pub(crate) async fn start_writable(cfg: WebConfig) -> Server {
         ledger,
         indicators: Arc::new(Vec::new()),
     };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, rx) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(serve_with(
-        listener,
-        store.clone(),
-        Some(services),
-        cfg,
-        async move {
-            let _ = rx.await;
-        },
-    ));
-    Server {
-        base,
-        store,
-        stop,
-        task,
-        _dir: Some(dir),
-    }
+    super::start_serving(store, Some(services), cfg, Some(dir)).await
 }
 
 /// A bearer token of `user`.
