@@ -4,9 +4,9 @@
 //! artefacts (not among the nine published files) and handed to verifiers with
 //! `lottery evidence`, merged over what the ledger itself proves (the freeze time).
 
-use super::steps::{claim, not_found, t};
+use super::steps::{claim, file_stmt, not_found, update_file};
 use super::{protocol, sha256_hex};
-use crate::ledger::{Bind, Ledger, Stmt};
+use crate::ledger::{Bind, Ledger};
 use crate::scope::Principal;
 use crate::workflow::ts;
 use crate::{Result, Store};
@@ -50,16 +50,9 @@ impl Store {
         let bytes = merged.to_bytes();
         let sha = sha256_hex(&bytes);
         let file = if old.is_some() {
-            Stmt::new(
-                "UPDATE lottery_files SET sha256 = $1, content = $2 WHERE lottery_id = $3 AND name = $4",
-                vec![t(&sha), Bind::Bytes(bytes.clone()), t(id), t(EVIDENCE)],
-            )
-            .expecting(1)
+            update_file(id, EVIDENCE, &bytes)
         } else {
-            Stmt::new(
-                "INSERT INTO lottery_files (lottery_id, name, sha256, content) VALUES ($1, $2, $3, $4)",
-                vec![t(id), t(EVIDENCE), t(&sha), Bind::Bytes(bytes.clone())],
-            )
+            file_stmt(id, EVIDENCE, &bytes)
         };
         let change = vec![
             claim(&r, &[state], "updated_at = $1", vec![Bind::Int(now)]),

@@ -7,7 +7,7 @@
 //! being found later. On a published lottery the manifest is rewritten with the new log, so
 //! publishing again gives nine files that verify.
 
-use super::steps::{claim, not_found, t, wrong_state};
+use super::steps::{claim, not_found, t, update_file, wrong_state};
 use super::{LotteryRecord, LotteryState, protocol, refuse, sha256_hex};
 use crate::ledger::{Bind, Ledger, Stmt};
 use crate::scope::Principal;
@@ -140,19 +140,6 @@ fn append_event(
             .map(|j| to_hex(&base.commits[j as usize])),
         line,
     })
-}
-
-fn update_file(lottery: &str, name: &str, content: &[u8]) -> Stmt {
-    Stmt::new(
-        "UPDATE lottery_files SET sha256 = $1, content = $2 WHERE lottery_id = $3 AND name = $4",
-        vec![
-            t(&sha256_hex(content)),
-            Bind::Bytes(content.to_vec()),
-            t(lottery),
-            t(name),
-        ],
-    )
-    .expecting(1)
 }
 
 impl Store {

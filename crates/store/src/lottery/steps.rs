@@ -40,7 +40,7 @@ pub(super) fn t(v: &str) -> Bind {
     Bind::Text(v.to_owned())
 }
 
-fn file_stmt(lottery: &str, name: &str, content: &[u8]) -> Stmt {
+pub(super) fn file_stmt(lottery: &str, name: &str, content: &[u8]) -> Stmt {
     Stmt::new(
         "INSERT INTO lottery_files (lottery_id, name, sha256, content) VALUES ($1, $2, $3, $4)",
         vec![
@@ -50,6 +50,20 @@ fn file_stmt(lottery: &str, name: &str, content: &[u8]) -> Stmt {
             Bind::Bytes(content.to_vec()),
         ],
     )
+}
+
+/// Replaces a stored artefact (the offers log, the manifest, the evidence) with new bytes.
+pub(super) fn update_file(lottery: &str, name: &str, content: &[u8]) -> Stmt {
+    Stmt::new(
+        "UPDATE lottery_files SET sha256 = $1, content = $2 WHERE lottery_id = $3 AND name = $4",
+        vec![
+            t(&sha256_hex(content)),
+            Bind::Bytes(content.to_vec()),
+            t(lottery),
+            t(name),
+        ],
+    )
+    .expecting(1)
 }
 
 pub(super) fn not_found(id: &str) -> StoreError {
