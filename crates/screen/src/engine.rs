@@ -253,7 +253,12 @@ impl Engine {
 
     /// Parses and plans an indicator's SQL, enforcing the sandbox; parameters stay unbound.
     pub async fn plan(&self, ind: &Indicator) -> Result<LogicalPlan> {
-        let what = format!("{} SQL", ind.id);
+        self.plan_sql(ind, &ind.sql, "SQL").await
+    }
+
+    /// Plans one of the indicator's queries (`sql` or `stats_sql`) under the same sandbox.
+    async fn plan_sql(&self, ind: &Indicator, sql: &str, label: &str) -> Result<LogicalPlan> {
+        let what = format!("{} {label}", ind.id);
         let syntax = |e: DataFusionError| {
             df_err(
                 "IND_SQL_SYNTAX",
@@ -263,7 +268,7 @@ impl Engine {
             )
         };
         let mut statements =
-            DFParser::parse_sql_with_dialect(&ind.sql, &GenericDialect {}).map_err(syntax)?;
+            DFParser::parse_sql_with_dialect(sql, &GenericDialect {}).map_err(syntax)?;
         if statements.len() != 1 {
             return Err(ScreenError::msg(
                 "IND_SQL_MULTI",
@@ -449,6 +454,28 @@ impl Engine {
     /// Runs an indicator's SQL with `params` under the memory and time limits.
     pub async fn execute(&self, ind: &Indicator, params: &ParamSet) -> Result<Vec<RecordBatch>> {
         let plan = self.plan(ind).await?;
+        self.run_plan(ind, plan, params).await
+    }
+
+    /// Runs the indicator's `stats_sql` (its peer statistics), when it has one.
+    pub async fn execute_stats(
+        &self,
+        ind: &Indicator,
+        params: &ParamSet,
+    ) -> Result<Option<Vec<RecordBatch>>> {
+        let Some(sql) = &ind.stats_sql else {
+            return Ok(None);
+        };
+        let plan = self.plan_sql(ind, sql, "stats_sql").await?;
+        self.run_plan(ind, plan, params).await.map(Some)
+    }
+
+    async fn run_plan(
+        &self,
+        ind: &Indicator,
+        plan: LogicalPlan,
+        params: &ParamSet,
+    ) -> Result<Vec<RecordBatch>> {
         let df = self.bind(ind, plan, params)?;
         let limit = self.limits.time_limit;
         let deadline = Instant::now() + limit;

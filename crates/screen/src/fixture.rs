@@ -94,6 +94,8 @@ pub async fn run_fixture(ind: &Indicator, limits: Limits) -> Result<Vec<Hit>> {
     let units = crate::run::unit_index(&engine).await?;
     let inputs = engine.inputs().clone();
     let batches = engine.execute(ind, &params).await?;
+    // The peer statistics must run on the fixture too, so a broken stats_sql fails the check.
+    engine.execute_stats(ind, &params).await?;
     crate::hit::hits_from_batches(ind, &batches, &params, &inputs, &units)
 }
 

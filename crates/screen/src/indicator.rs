@@ -232,6 +232,9 @@ pub struct Indicator {
     pub exclusions_en: String,
     pub datasets: Vec<String>,
     pub sql: String,
+    /// Optional second query: one row per peer statistic of the run (`key` text, `value`
+    /// double), reported even when nothing fires (Cardinal's `Meta`: quartiles and fences).
+    pub stats_sql: Option<String>,
     pub params: Vec<ParamDef>,
     pub output: Output,
     pub explanation_zh: Template,
@@ -298,6 +301,7 @@ impl Indicator {
             "parameters": params,
             "output": self.output,
             "sql": self.sql,
+            "stats_sql": self.stats_sql,
             "explanation": {"zh": self.texts.get("explanation.zh"), "en": self.texts.get("explanation.en")},
             "counterfactual": {"zh": self.texts.get("counterfactual.zh"), "en": self.texts.get("counterfactual.en")},
             "fixture": self.fixture.as_ref().map(|f| serde_json::json!({
@@ -400,6 +404,7 @@ struct RawIndicator {
     datasets: Vec<String>,
     sql: Option<String>,
     sql_file: Option<String>,
+    stats_sql: Option<String>,
     #[serde(default)]
     parameters: BTreeMap<String, RawParam>,
     output: RawOutput,
@@ -828,6 +833,7 @@ pub fn parse(
         exclusions_en: raw.exclusions_en,
         datasets,
         sql,
+        stats_sql: raw.stats_sql,
         params,
         output,
         explanation_zh,

@@ -12,6 +12,8 @@ pub mod hit;
 pub mod indicator;
 pub mod overrides;
 pub mod params;
+pub mod parity;
+pub mod procurement;
 pub mod run;
 pub mod score;
 pub mod stats;

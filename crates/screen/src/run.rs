@@ -70,7 +70,7 @@ pub async fn unit_index(engine: &Engine) -> Result<BTreeMap<String, UnitInfo>> {
 }
 
 /// The inputs a hit of `ind` records: the datasets it reads, and `units` (kind, division).
-fn inputs_of(engine: &Engine, ind: &Indicator) -> BTreeMap<String, InputRef> {
+pub(crate) fn inputs_of(engine: &Engine, ind: &Indicator) -> BTreeMap<String, InputRef> {
     engine
         .inputs()
         .iter()

@@ -9,6 +9,8 @@
 //! | `robust_z(x, median, mad)` | scalar | `(x − median) / (1.4826·mad)`; NULL when mad = 0 |
 //! | `binom_cdf(k, n, p)` | scalar | P(X ≤ k) for X ~ Binomial(n, p): the p-value of a one-sided test that the true share is below p |
 //! | `chi2_sf(x, df)` | scalar | P(χ² ≥ x) with `df` degrees of freedom: the p-value of a chi-square statistic `x` |
+//! | `peer_quantile_r8(x, p)` | aggregate | quantile `p` (0…1) by Hyndman–Fan type 8 (median-unbiased), the method OCDS Cardinal's statistics library uses; infinities are kept |
+//! | `fence_low(q1, q3, k)`, `fence_high(q1, q3, k)` | scalar | `q1 − k·IQR`, `q3 + k·IQR` with one rounding (fused multiply-add), also on flat groups: the fences Cardinal compares with |
 //!
 //! NULL and non-finite inputs are ignored by the aggregates; an empty group gives NULL.
 
@@ -39,6 +41,27 @@ pub fn quantile_sorted(sorted: &[f64], p: f64) -> f64 {
     let lo = h.floor() as usize;
     let hi = (lo + 1).min(sorted.len() - 1);
     sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+}
+
+/// Quantile by Hyndman–Fan type 8: position h = (n + 1/3)·p + 1/3 (1-based), interpolated
+/// between the order statistics around it and clamped to the extremes. `sorted` must be sorted
+/// ascending; empty gives `None`. Written to give the same floating-point result as the
+/// `statrs` crate, so that parity indicators reproduce OCDS Cardinal's quartiles and fences.
+pub fn quantile_r8_sorted(sorted: &[f64], p: f64) -> Option<f64> {
+    if sorted.is_empty() || !(0.0..=1.0).contains(&p) {
+        return None;
+    }
+    let n = sorted.len();
+    let h = (n as f64 + 1.0 / 3.0) * p + 1.0 / 3.0;
+    let hf = h as i64;
+    if hf <= 0 || p == 0.0 {
+        return Some(sorted[0]);
+    }
+    if hf >= n as i64 || p == 1.0 {
+        return Some(sorted[n - 1]);
+    }
+    let (a, b) = (sorted[hf as usize - 1], sorted[hf as usize]);
+    Some(a + (h - hf as f64) * (b - a))
 }
 
 fn compute(stat: Stat, values: &mut [f64]) -> Option<f64> {
@@ -116,6 +139,79 @@ fn values_udaf(name: &str, stat: Stat) -> AggregateUDF {
             DataType::Float64,
             true,
         )))]),
+    )
+}
+
+/// Keeps every non-null value and the requested quantile (the second argument, constant).
+#[derive(Debug, Default)]
+struct QuantileR8Acc {
+    p: Option<f64>,
+    values: Vec<f64>,
+}
+
+impl Accumulator for QuantileR8Acc {
+    fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
+        let x = values[0].as_primitive::<Float64Type>();
+        self.values
+            .extend(x.iter().flatten().filter(|v| !v.is_nan()));
+        if self.p.is_none() {
+            self.p = values[1]
+                .as_primitive::<Float64Type>()
+                .iter()
+                .flatten()
+                .next();
+        }
+        Ok(())
+    }
+
+    fn evaluate(&mut self) -> Result<ScalarValue> {
+        let mut v = self.values.clone();
+        v.sort_by(f64::total_cmp);
+        Ok(ScalarValue::Float64(
+            self.p.and_then(|p| quantile_r8_sorted(&v, p)),
+        ))
+    }
+
+    fn size(&self) -> usize {
+        std::mem::size_of_val(self) + self.values.capacity() * std::mem::size_of::<f64>()
+    }
+
+    fn state(&mut self) -> Result<Vec<ScalarValue>> {
+        let arr: ArrayRef = Arc::new(Float64Array::from(std::mem::take(&mut self.values)));
+        Ok(vec![
+            SingleRowListArrayBuilder::new(arr).build_list_scalar(),
+            ScalarValue::Float64(self.p),
+        ])
+    }
+
+    fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
+        let lists = states[0].as_list::<i32>();
+        for part in lists.iter().flatten() {
+            let a = part.as_primitive::<Float64Type>();
+            self.values.extend(a.iter().flatten());
+        }
+        if self.p.is_none() {
+            self.p = states[1]
+                .as_primitive::<Float64Type>()
+                .iter()
+                .flatten()
+                .next();
+        }
+        Ok(())
+    }
+}
+
+fn quantile_r8_udaf() -> AggregateUDF {
+    create_udaf(
+        "peer_quantile_r8",
+        vec![DataType::Float64, DataType::Float64],
+        Arc::new(DataType::Float64),
+        Volatility::Immutable,
+        Arc::new(|_| Ok(Box::new(QuantileR8Acc::default()))),
+        Arc::new(vec![
+            DataType::List(Arc::new(Field::new("item", DataType::Float64, true))),
+            DataType::Float64,
+        ]),
     )
 }
 
@@ -220,6 +316,20 @@ pub fn chi2_sf(x: f64, df: i64) -> Option<f64> {
         }
         Some((log_front.exp() * h).clamp(0.0, 1.0))
     }
+}
+
+/// Mean Earth radius (IUGG), metres.
+const EARTH_RADIUS_M: f64 = 6_371_008.8;
+
+/// Great-circle (haversine) distance in metres between two WGS-84 points given as
+/// longitude, latitude in degrees. A sphere is within 0.5 % of the ellipsoid, ample for
+/// "hundreds of metres apart" checks on GPS fixes.
+pub fn geo_distance_m(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> f64 {
+    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+    let dp = p2 - p1;
+    let dl = (lon2 - lon1).to_radians();
+    let h = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    2.0 * EARTH_RADIUS_M * h.sqrt().min(1.0).asin()
 }
 
 /// A scalar UDF over Float64 arguments; scalar inputs give a scalar result.
@@ -343,12 +453,26 @@ pub fn register(ctx: &SessionContext) {
         let (x, med, mad) = (a[0]?, a[1]?, a[2]?);
         (mad > 0.0).then(|| (x - med) / (MAD_SCALE * mad))
     }));
+    ctx.register_udf(float_udf("geo_distance_m", 4, |a| {
+        Some(geo_distance_m(a[0]?, a[1]?, a[2]?, a[3]?))
+    }));
     ctx.register_udf(binom_udf());
     ctx.register_udf(chi2_udf());
+    ctx.register_udaf(quantile_r8_udaf());
+    // `(q3 − q1)·k + q` rounded once, as `f64::mul_add` does, so a value on the fence compares
+    // as it does in Cardinal; an infinite or NaN fence is NULL (no comparison fires).
+    ctx.register_udf(float_udf("fence_low", 3, |a| {
+        let (q1, q3, k) = (a[0]?, a[1]?, a[2]?);
+        Some((q3 - q1).mul_add(-k, q1))
+    }));
+    ctx.register_udf(float_udf("fence_high", 3, |a| {
+        let (q1, q3, k) = (a[0]?, a[1]?, a[2]?);
+        Some((q3 - q1).mul_add(k, q3))
+    }));
 }
 
 /// Names the validator treats as known functions (for error messages and docs).
-pub const FUNCTIONS: [&str; 8] = [
+pub const FUNCTIONS: [&str; 12] = [
     "peer_q1",
     "peer_q3",
     "peer_mad",
@@ -357,6 +481,10 @@ pub const FUNCTIONS: [&str; 8] = [
     "robust_z",
     "binom_cdf",
     "chi2_sf",
+    "peer_quantile_r8",
+    "fence_low",
+    "fence_high",
+    "geo_distance_m",
 ];
 
 #[cfg(test)]
@@ -375,6 +503,30 @@ mod tests {
         // MAD of 1,1,2,2,4,6,9: median 2, deviations 1,1,0,0,2,4,7 → 1
         let mut m = vec![1.0, 1.0, 2.0, 2.0, 4.0, 6.0, 9.0];
         assert_eq!(compute(Stat::Mad, &mut m), Some(1.0));
+    }
+
+    #[test]
+    fn type_8_quantiles_match_statrs() {
+        // Values statrs 0.16 gives for Data::new(..).lower_quartile() / upper_quartile().
+        let v = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0];
+        // h = (8 + 1/3)·0.25 + 1/3 = 2.41667 → 2 + 0.41667·(3 − 2)
+        let q1 = quantile_r8_sorted(&v, 0.25).unwrap();
+        assert!((q1 - 2.416_666_666_666_667).abs() < 1e-12, "{q1}");
+        let q3 = quantile_r8_sorted(&v, 0.75).unwrap();
+        assert!((q3 - 6.583_333_333_333_333).abs() < 1e-12, "{q3}");
+        assert_eq!(quantile_r8_sorted(&[5.0], 0.25), Some(5.0));
+        assert_eq!(
+            quantile_r8_sorted(&[1.0, 9.0], 0.25),
+            Some(1.0),
+            "clamped low"
+        );
+        assert_eq!(
+            quantile_r8_sorted(&[1.0, 9.0], 0.75),
+            Some(9.0),
+            "clamped high"
+        );
+        assert_eq!(quantile_r8_sorted(&[], 0.5), None);
+        assert_eq!(quantile_r8_sorted(&v, 1.5), None);
     }
 
     #[test]
@@ -438,5 +590,22 @@ mod tests {
         // Monotone in x, and no underflow to exactly zero before the double range ends.
         let (a, b) = (chi2_sf(40.0, 5).unwrap(), chi2_sf(41.0, 5).unwrap());
         assert!(a > b && b > 0.0);
+    }
+
+    #[test]
+    fn geo_distance_matches_known_distances() {
+        assert_eq!(geo_distance_m(120.1, 30.2, 120.1, 30.2), 0.0);
+        // One degree of latitude on the mean sphere: π·R/180 = 111,195.08 m.
+        let d = geo_distance_m(120.0, 30.0, 120.0, 31.0);
+        assert!((d - 111_195.08).abs() < 0.01, "{d}");
+        // One degree of longitude at 30° N is cos(30°) times shorter (haversine, not planar).
+        let d = geo_distance_m(120.0, 30.0, 121.0, 30.0);
+        assert!((d - 96_297.46).abs() < 0.01, "{d}");
+        // Antipodes: half the circumference, no NaN from rounding above 1.
+        let d = geo_distance_m(0.0, 0.0, 180.0, 0.0);
+        assert!(
+            (d - std::f64::consts::PI * EARTH_RADIUS_M).abs() < 1e-6,
+            "{d}"
+        );
     }
 }

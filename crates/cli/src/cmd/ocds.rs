@@ -24,6 +24,10 @@ pub enum OcdsCmd {
     Prepare(PrepareArgs),
     /// 统计每个字段非空的次数（Cardinal coverage 的格式）/ count how often each field is non-empty (Cardinal's coverage shape)
     Coverage(CoverageArgs),
+    /// 在数据湖上运行 Cardinal 的 11 项指标（OCDS-R003…R058）/ run Cardinal's 11 indicators (OCDS-R003…R058) on the lake
+    Indicators(super::ocds_indicators::IndicatorsArgs),
+    /// 按采购人或供应商汇总 PR 指标的风险分（被提示项目占比），列出背后的项目 / per-buyer or per-supplier risk scores from the PR indicators (share of flagged processes), with the processes behind them
+    Risk(super::ocds_risk::RiskArgs),
 }
 
 #[derive(Debug, Args)]
@@ -139,6 +143,9 @@ pub fn run(c: OcdsCmd, json: bool) -> ExitCode {
     match c {
         OcdsCmd::Prepare(a) => prepare(&a, json),
         OcdsCmd::Coverage(a) => coverage(&a, json),
+        OcdsCmd::Indicators(_) | OcdsCmd::Risk(_) => {
+            unreachable!("needs the data directory: dispatched with a Ctx")
+        }
     }
 }
 
