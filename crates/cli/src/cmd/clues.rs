@@ -13,10 +13,12 @@ use qinglian_core::Msg;
 use qinglian_lake::Lake;
 use qinglian_screen::{Catalogue, Engine, Limits, Overrides, run};
 use qinglian_store::letters::IndicatorInfo;
-use qinglian_store::workflow::{Grade, Method, Precision, QueuedHit, State, subject_matches};
+use qinglian_store::reports::NewAttachment;
+use qinglian_store::workflow::{
+    Grade, ItemReport, Method, Precision, QueuedHit, State, subject_matches,
+};
 use qinglian_store::{ClueRecord, DataCheck, Move, NewItem, Principal, Verification};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
@@ -460,21 +462,19 @@ async fn item(
             (a.clue, n, "添加 added")
         }
         ItemCmd::Report(a) => {
-            let mut hashes = Vec::new();
-            for f in &a.evidence {
-                hashes.push(keep_evidence(ctx, f)?);
-            }
+            let files = a
+                .evidence
+                .iter()
+                .map(|f| read_evidence(f))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let report = ItemReport {
+                grade: grade(&a.grade)?,
+                files: &files,
+                hashes: &[],
+                note: a.note.as_deref(),
+            };
             store
-                .report_item(
-                    ledger,
-                    op,
-                    &a.clue,
-                    a.item,
-                    grade(&a.grade)?,
-                    &hashes,
-                    a.note.as_deref(),
-                    now,
-                )
+                .report_item_with(ledger, op, &a.clue, a.item, &report, now)
                 .await?;
             (a.clue, a.item, "已报告 reported")
         }
@@ -536,24 +536,23 @@ async fn new_item(
     })
 }
 
-/// Keeps an evidence file under `<data>/evidence/<sha256>` and returns the hash.
-fn keep_evidence(ctx: &Ctx, path: &std::path::Path) -> anyhow::Result<String> {
-    let bytes = std::fs::read(path).with_context(|| {
+/// An evidence file to report: the store keeps its bytes by SHA-256 with the report, in the
+/// same place the server keeps uploads.
+fn read_evidence(path: &std::path::Path) -> anyhow::Result<NewAttachment> {
+    let content = std::fs::read(path).with_context(|| {
         format!(
             "无法读取佐证材料 {0} / cannot read evidence {0}",
             path.display()
         )
     })?;
-    let hash = hex::encode(Sha256::digest(&bytes));
-    let dir = ctx.settings.data.join("evidence");
-    std::fs::create_dir_all(&dir)?;
-    let dest = dir.join(&hash);
-    if !dest.exists() {
-        let tmp = dir.join(format!(".{hash}.tmp"));
-        std::fs::write(&tmp, &bytes)?;
-        std::fs::rename(&tmp, &dest)?;
-    }
-    Ok(hash)
+    Ok(NewAttachment {
+        name: path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        media_type: "application/octet-stream".into(),
+        content,
+    })
 }
 
 async fn verify(

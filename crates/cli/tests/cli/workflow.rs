@@ -186,10 +186,13 @@ fn a_hit_walks_every_state_to_closure() {
         .unwrap()
         .trim_matches(['[', ']', '"'])
         .to_owned();
+    // Kept by the store (with the report, like the server's uploads), not beside it.
     assert_eq!(
-        std::fs::read(data.join("evidence").join(&sha)).unwrap(),
-        b"%PDF-1.4 licence"
+        sha,
+        hex::encode(<sha2::Sha256 as sha2::Digest>::digest(b"%PDF-1.4 licence")),
+        "the evidence is named by its SHA-256"
     );
+    assert!(!data.join("evidence").exists(), "no second file store");
 
     // Verification on data: refused while the indicator still fires, naming the hit.
     let verify = |extra: &[&str]| {
@@ -329,8 +332,8 @@ fn a_hit_walks_every_state_to_closure() {
     // The ledger verifies, replaying the clue; a status changed behind Qinglian's back fails it.
     let v = json(q(&data).args(["ledger", "verify"]));
     assert_eq!(
-        v["report"]["objects_replayed"], 4,
-        "2 users, 1 clue, 1 decided hit: {v}"
+        v["report"]["objects_replayed"], 5,
+        "2 users, 1 clue, 1 decided hit, 1 evidence file: {v}"
     );
     let db = data.join("qinglian.db");
     let o = Command::new("sqlite3")

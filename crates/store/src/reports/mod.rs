@@ -126,12 +126,26 @@ fn not_found(id: &str) -> StoreError {
     StoreError::NotFound(format!("举报 / report {id}"))
 }
 
-fn sha(bytes: &[u8]) -> String {
+pub(crate) fn sha(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
+/// Keeps a file's bytes under their SHA-256 (`report_files`), once: the one content-addressed
+/// file store of the workflow, for report attachments and rectification evidence alike, so a
+/// backup holds them and `ledger verify` re-hashes them.
+pub(crate) fn file_stmt(sha256: &str, content: &[u8]) -> Stmt {
+    Stmt::new(
+        "INSERT INTO report_files (sha256, size, content) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING",
+        vec![
+            t(sha256),
+            Bind::Int(content.len() as i64),
+            Bind::Bytes(content.to_vec()),
+        ],
+    )
+}
+
 /// The file name without any directory, at most 200 characters, never empty.
-fn clean_name(name: &str) -> String {
+pub(crate) fn clean_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or_default().trim();
     let base: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
     if base.is_empty() {
@@ -272,10 +286,7 @@ impl Store {
                 ],
             )];
             for (i, (hash, a)) in files.iter().enumerate() {
-                change.push(Stmt::new(
-                    "INSERT INTO report_files (sha256, size, content) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING",
-                    vec![t(hash), Bind::Int(a.content.len() as i64), Bind::Bytes(a.content.clone())],
-                ));
+                change.push(file_stmt(hash, &a.content));
                 change.push(Stmt::new(
                     "INSERT INTO report_attachments (report_id, seq, sha256, name, media_type) VALUES ($1, $2, $3, $4, $5)",
                     vec![

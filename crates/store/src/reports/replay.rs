@@ -156,9 +156,9 @@ impl Store {
             if &hex::encode(Sha256::digest(content)) != sha {
                 return Err(fail(
                     "LEDGER_STATE_DIVERGED",
-                    format!("举报附件 {sha} 的内容与其 SHA-256 不符（被改动）"),
+                    format!("文件 {sha}（举报附件或整改佐证）的内容与其 SHA-256 不符（被改动）"),
                     format!(
-                        "report attachment {sha}: its content does not hash to its name (altered)"
+                        "file {sha} (report attachment or rectification evidence): its content does not hash to its name (altered)"
                     ),
                 ));
             }

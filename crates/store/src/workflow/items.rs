@@ -84,7 +84,7 @@ fn item_not_found(clue: &str, seq: i64) -> StoreError {
     StoreError::NotFound(format!("整改事项 / item {clue}/{seq}"))
 }
 
-fn need_rectifying(clue: &super::ClueRecord) -> Result<()> {
+pub(super) fn need_rectifying(clue: &super::ClueRecord) -> Result<()> {
     if clue.state()? == State::Rectifying {
         return Ok(());
     }
@@ -157,7 +157,7 @@ impl Store {
             .bind(clue).fetch_all(pool).await)?)
     }
 
-    async fn visible_clue(&self, p: &Principal, id: &str) -> Result<super::ClueRecord> {
+    pub(super) async fn visible_clue(&self, p: &Principal, id: &str) -> Result<super::ClueRecord> {
         self.get_clue(p, id)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("线索 / clue {id}")))
@@ -247,72 +247,7 @@ impl Store {
         Ok(seq)
     }
 
-    /// The unit's report on an item: how far it is rectified, with evidence by SHA-256.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn report_item(
-        &self,
-        ledger: &Ledger,
-        p: &Principal,
-        clue_id: &str,
-        seq: i64,
-        grade: Grade,
-        evidence: &[String],
-        note: Option<&str>,
-        now: i64,
-    ) -> Result<()> {
-        require(p, "item_report")?;
-        let clue = self.visible_clue(p, clue_id).await?;
-        need_rectifying(&clue)?;
-        let item = self.item(clue_id, seq).await?;
-        let from = ItemState::parse(&item.status).unwrap_or(ItemState::Open);
-        let to = machine::item_step(from, None)?;
-        if let Some(bad) = evidence.iter().find(|h| {
-            h.len() != 64
-                || !h
-                    .bytes()
-                    .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
-        }) {
-            return Err(refuse(
-                "ITEM_BAD_EVIDENCE",
-                format!("佐证材料哈希“{bad}”无效：应为 64 位小写十六进制 SHA-256"),
-                format!(
-                    "evidence hash '{bad}' is invalid: expected 64 lower-case hex digits (SHA-256)"
-                ),
-            ));
-        }
-        let mut hashes = evidence.to_vec();
-        hashes.sort();
-        hashes.dedup();
-        let step = clue.steps + 1;
-        let detail = json!({"item": seq, "report": grade.as_str(), "evidence": hashes});
-        let change = vec![
-            claim_step(clue_id, clue.steps, now),
-            Stmt::new(
-                "UPDATE rect_items SET status = $1, report = $2, evidence = $3, reported_at = $4 WHERE clue_id = $5 AND seq = $6 AND status = $7",
-                vec![
-                    t(to.as_str()), t(grade.as_str()), Bind::Text(json!(hashes).to_string()),
-                    Bind::Int(now), t(clue_id), Bind::Int(seq), t(from.as_str()),
-                ],
-            )
-            .expecting(1),
-            event_stmt(clue_id, step, "item_report", None, None, &p.username, note, &detail, now),
-        ];
-        let entry = json!({
-            "clue": clue_id, "step": step, "action": "item_report", "item": seq,
-            "item_status": to.as_str(), "report": grade.as_str(), "evidence_sha256": hashes,
-            "note_sha256": note_hash(note), "actor": p.username, "ts": ts(now),
-        });
-        ledger
-            .append(
-                Unit::new("clue_item", crate::workflow::entry(entry))
-                    .about("clue", clue_id)
-                    .with_change(change),
-            )
-            .await?;
-        Ok(())
-    }
-
-    async fn item(&self, clue_id: &str, seq: i64) -> Result<ItemRecord> {
+    pub(super) async fn item(&self, clue_id: &str, seq: i64) -> Result<ItemRecord> {
         self.clue_items(clue_id)
             .await?
             .into_iter()

@@ -8,10 +8,12 @@
 
 mod checks;
 mod clues;
+mod evidence;
 mod inbox;
 mod items;
 mod jobs;
 pub mod machine;
+mod queue;
 mod replay;
 mod report;
 mod triage;
@@ -20,9 +22,11 @@ pub use checks::{CheckDue, ItemCheck};
 pub(crate) use clues::require;
 pub use clues::{ClueEvent, ClueRecord, Move};
 pub(crate) use clues::{NewClue, clue_unit};
+pub use evidence::{EvidenceFile, ItemReport, MAX_EVIDENCE_FILES};
 pub use items::{DataCheck, ItemRecord, NewItem, Verification, subject_matches};
 pub use jobs::{Escalation, InboxRow};
 pub use machine::{Action, Grade, ItemState, Method, State};
+pub use queue::ItemsDue;
 pub use report::{OutcomeReport, UnitOutcome, period_bounds};
 pub use triage::{Precision, QueuedHit};
 

@@ -12,7 +12,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use qinglian_core::Msg;
 use qinglian_store::workflow::{State as ClueState, machine};
-use qinglian_store::{ClueEvent, ClueRecord, Move};
+use qinglian_store::{ClueEvent, ClueRecord, Move, Principal};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -311,7 +311,18 @@ pub async fn transition(
     Path(id): Path<String>,
     ApiJson(t): ApiJson<Transition>,
 ) -> Result<Json<ClueDetail>, ApiError> {
-    let ledger = &services(&state)?.ledger;
+    move_clue(&state, &auth.principal, &id, t).await?;
+    Ok(Json(detail(&state, &auth, &id).await?))
+}
+
+/// One state-machine step (the API and the clue page's forms).
+pub(crate) async fn move_clue(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+    t: Transition,
+) -> Result<(), ApiError> {
+    let ledger = &services(state)?.ledger;
     let to = ClueState::parse(&t.to).ok_or_else(|| bad_state(&t.to))?;
     let m = Move {
         to: Some(to),
@@ -322,7 +333,7 @@ pub async fn transition(
     };
     state
         .store
-        .move_clue(ledger, &auth.principal, &id, &m, (state.clock)())
+        .move_clue(ledger, p, id, &m, (state.clock)())
         .await?;
-    Ok(Json(detail(&state, &auth, &id).await?))
+    Ok(())
 }

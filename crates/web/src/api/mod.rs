@@ -2,6 +2,7 @@
 //! handlers stay thin: parse, call the (scoping) store, shape the answer.
 
 pub mod clues;
+pub mod evidence;
 pub mod hits;
 pub mod letters;
 pub mod outcomes;
@@ -64,11 +65,15 @@ fn workflow_routes() -> Router<AppState> {
         .route("/rectifications/{clue}/{seq}", get(rectifications::get_one))
         .route(
             "/rectifications/{clue}/{seq}/report",
-            post(rectifications::report),
+            post(evidence::report).layer(DefaultBodyLimit::disable()),
         )
         .route(
             "/rectifications/{clue}/{seq}/verification",
             post(rectifications::verify),
+        )
+        .route(
+            "/rectifications/{clue}/{seq}/evidence/{sha256}",
+            get(evidence::download),
         )
         .route("/letters", get(letters::list).post(letters::issue))
         .route("/letters/{id}", get(letters::get_one))

@@ -1,5 +1,5 @@
-//! Rectification items (整改事项) of clues: list, add, the unit's report per item (evidence by
-//! SHA-256) and the supervisor's verification.
+//! Rectification items (整改事项) of clues: list, add and the supervisor's verification (the
+//! unit's report with its evidence files is in [`super::evidence`]).
 //!
 //! The server does not link the screening engine, so closure by data uses the jobs' latest
 //! re-screen of the item (`item_check`, recorded in the ledger after the unit's report): an
@@ -17,7 +17,7 @@ use axum::http::StatusCode;
 use chrono::NaiveDate;
 use qinglian_core::Msg;
 use qinglian_store::workflow::Grade;
-use qinglian_store::{DataCheck, ItemRecord, NewItem, Verification};
+use qinglian_store::{DataCheck, ItemRecord, NewItem, Principal, Verification};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
@@ -129,15 +129,15 @@ pub async fn list(
     Ok(Json(ItemList { items }))
 }
 
-async fn visible_item(
+pub(crate) async fn visible_item(
     state: &AppState,
-    auth: &Auth,
+    p: &Principal,
     clue: &str,
     seq: i64,
 ) -> Result<ItemRecord, ApiError> {
     state
         .store
-        .get_clue(&auth.principal, clue)
+        .get_clue(p, clue)
         .await?
         .ok_or_else(ApiError::not_found)?;
     state
@@ -167,11 +167,13 @@ pub async fn get_one(
     auth: Auth,
     Path((clue, seq)): Path<(String, i64)>,
 ) -> Result<Json<Item>, ApiError> {
-    Ok(Json(item(visible_item(&state, &auth, &clue, seq).await?)))
+    Ok(Json(item(
+        visible_item(&state, &auth.principal, &clue, seq).await?,
+    )))
 }
 
 /// End of `YYYY-MM-DD` in Asia/Shanghai, as Unix seconds.
-fn deadline(s: &str) -> Result<i64, ApiError> {
+pub(crate) fn deadline(s: &str) -> Result<i64, ApiError> {
     let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
         .ok()
         .and_then(|d| d.succ_opt())
@@ -229,12 +231,31 @@ pub async fn add(
     auth: Auth,
     ApiJson(a): ApiJson<NewItemIn>,
 ) -> Result<(StatusCode, Json<ItemAdded>), ApiError> {
-    let ledger = &services(&state)?.ledger;
+    let (clue_id, seq) = add_item(&state, &auth.principal, a).await?;
+    let it = visible_item(&state, &auth.principal, &clue_id, seq).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ItemAdded {
+            clue_id,
+            seq,
+            item: item(it),
+        }),
+    ))
+}
+
+/// Adds an item (the API and the clue page's form): the item's indicator and subject from the
+/// clue's hit when asked, then the store's step.
+pub(crate) async fn add_item(
+    state: &AppState,
+    p: &Principal,
+    a: NewItemIn,
+) -> Result<(String, i64), ApiError> {
     let clue = state
         .store
-        .get_clue(&auth.principal, &a.clue)
+        .get_clue(p, &a.clue)
         .await?
         .ok_or_else(ApiError::not_found)?;
+    let ledger = &services(state)?.ledger;
     let (indicator_id, subject) = if a.from_hit {
         let subject = clue
             .subject
@@ -252,20 +273,12 @@ pub async fn add(
     };
     let seq = state
         .store
-        .add_item(ledger, &auth.principal, &clue.id, &new, (state.clock)())
+        .add_item(ledger, p, &clue.id, &new, (state.clock)())
         .await?;
-    let it = visible_item(&state, &auth, &clue.id, seq).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(ItemAdded {
-            clue_id: clue.id,
-            seq,
-            item: item(it),
-        }),
-    ))
+    Ok((clue.id, seq))
 }
 
-fn grade(s: &str) -> Result<Grade, ApiError> {
+pub(crate) fn grade(s: &str) -> Result<Grade, ApiError> {
     Grade::parse(s).ok_or_else(|| {
         ApiError::bad_request(Msg::new(
             "ITEM_BAD_GRADE",
@@ -273,56 +286,6 @@ fn grade(s: &str) -> Result<Grade, ApiError> {
             format!("invalid grade '{s}': expected completely, partly or not"),
         ))
     })
-}
-
-#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
-#[serde(default)]
-pub struct ItemReport {
-    /// `completely`, `partly` or `not` (or 完全整改 / 部分整改 / 未整改).
-    pub grade: String,
-    /// SHA-256 (64 lower-case hex digits) of each evidence file.
-    pub evidence: Vec<String>,
-    pub note: Option<String>,
-}
-
-/// The unit's report on an item (主体责任: unit users may do this for their own units).
-#[utoipa::path(
-    post, path = "/api/v1/rectifications/{clue}/{seq}/report", tag = "rectifications",
-    params(
-        ("clue" = String, Path, description = "线索编号 / clue id"),
-        ("seq" = i64, Path, description = "事项序号 / item number"),
-    ),
-    request_body(content = ItemReport, content_type = "application/json"),
-    responses(
-        (status = 200, description = "已报告 / reported", body = Item),
-        (status = 400, description = "内容无效或线索不在整改中 / invalid, or the clue is not rectifying", body = ErrorBody),
-        (status = 404, description = "不存在或不在管辖范围内 / missing or outside the jurisdiction", body = ErrorBody),
-        (status = 409, description = "事项状态不允许 / not allowed in the item's state", body = ErrorBody),
-    ),
-    security(("bearer" = []), ("session" = []))
-)]
-pub async fn report(
-    State(state): State<AppState>,
-    auth: Auth,
-    Path((clue, seq)): Path<(String, i64)>,
-    ApiJson(r): ApiJson<ItemReport>,
-) -> Result<Json<Item>, ApiError> {
-    let ledger = &services(&state)?.ledger;
-    visible_item(&state, &auth, &clue, seq).await?;
-    state
-        .store
-        .report_item(
-            ledger,
-            &auth.principal,
-            &clue,
-            seq,
-            grade(&r.grade)?,
-            &r.evidence,
-            r.note.as_deref(),
-            (state.clock)(),
-        )
-        .await?;
-    Ok(Json(item(visible_item(&state, &auth, &clue, seq).await?)))
 }
 
 #[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
@@ -342,14 +305,11 @@ pub struct ItemVerification {
 /// The jobs' latest re-screen of this item since its report, from the clue's timeline.
 async fn last_check(
     state: &AppState,
-    auth: &Auth,
+    p: &Principal,
     it: &ItemRecord,
 ) -> Result<Option<DataCheck>, ApiError> {
     let since = it.reported_at.unwrap_or(i64::MAX);
-    let timeline = state
-        .store
-        .clue_timeline(&auth.principal, &it.clue_id)
-        .await?;
+    let timeline = state.store.clue_timeline(p, &it.clue_id).await?;
     Ok(timeline
         .into_iter()
         .rev()
@@ -391,11 +351,26 @@ pub async fn verify(
     Path((clue, seq)): Path<(String, i64)>,
     ApiJson(v): ApiJson<ItemVerification>,
 ) -> Result<Json<Item>, ApiError> {
-    let ledger = &services(&state)?.ledger;
-    let it = visible_item(&state, &auth, &clue, seq).await?;
+    verify_item(&state, &auth.principal, &clue, seq, v).await?;
+    Ok(Json(item(
+        visible_item(&state, &auth.principal, &clue, seq).await?,
+    )))
+}
+
+/// Verifies an item (the API and the clue page's form), on the jobs' last re-check when the
+/// item is tied to an indicator and graded `completely`.
+pub(crate) async fn verify_item(
+    state: &AppState,
+    p: &Principal,
+    clue: &str,
+    seq: i64,
+    v: ItemVerification,
+) -> Result<(), ApiError> {
+    let it = visible_item(state, p, clue, seq).await?;
+    let ledger = &services(state)?.ledger;
     let g = grade(&v.grade)?;
     let data_check = match (&it.indicator_id, g) {
-        (Some(_), Grade::Completely) => last_check(&state, &auth, &it).await?,
+        (Some(_), Grade::Completely) => last_check(state, p, &it).await?,
         _ => None,
     };
     let verification = Verification {
@@ -409,14 +384,7 @@ pub async fn verify(
     };
     state
         .store
-        .verify_item(
-            ledger,
-            &auth.principal,
-            &clue,
-            seq,
-            &verification,
-            (state.clock)(),
-        )
+        .verify_item(ledger, p, clue, seq, &verification, (state.clock)())
         .await?;
-    Ok(Json(item(visible_item(&state, &auth, &clue, seq).await?)))
+    Ok(())
 }

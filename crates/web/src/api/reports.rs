@@ -135,46 +135,17 @@ fn bad(code: &'static str, zh: String, en: String) -> ApiError {
 }
 
 /// Reads a multipart report: text fields by name, every `attachment` file part.
-pub(crate) async fn read_multipart(mut m: Multipart) -> Result<(NewReport, String), ApiError> {
-    let mut r = NewReport::default();
-    let mut csrf = String::new();
-    let too_large = |e: axum::extract::multipart::MultipartError| ApiError {
-        status: e.status(),
-        msg: Msg::new(
-            "BAD_BODY",
-            format!("表单无效或过大：{}", e.body_text()),
-            format!("invalid or oversized form: {}", e.body_text()),
-        ),
+pub(crate) async fn read_multipart(m: Multipart) -> Result<(NewReport, String), ApiError> {
+    let mut form = crate::upload::read_form(m).await?;
+    let r = NewReport {
+        unit_id: form.opt("unit_id"),
+        unit_name: form.opt("unit_name"),
+        division: form.opt("division"),
+        text: form.text("text").unwrap_or_default().to_owned(),
+        contact: form.opt("contact"),
+        attachments: form.take_files(&["attachment", "attachments"]),
     };
-    while let Some(field) = m.next_field().await.map_err(too_large)? {
-        let name = field.name().unwrap_or_default().to_owned();
-        let file_name = field.file_name().map(str::to_owned);
-        let media_type = field
-            .content_type()
-            .unwrap_or("application/octet-stream")
-            .to_owned();
-        let bytes = field.bytes().await.map_err(too_large)?;
-        let text = || String::from_utf8_lossy(&bytes).trim().to_owned();
-        let opt = || Some(text()).filter(|s| !s.is_empty());
-        match name.as_str() {
-            "unit_id" => r.unit_id = opt(),
-            "unit_name" => r.unit_name = opt(),
-            "division" => r.division = opt(),
-            "text" => r.text = text(),
-            "contact" => r.contact = opt(),
-            "csrf" => csrf = text(),
-            // Browsers send an empty part for a file input left empty.
-            "attachment" | "attachments" if !bytes.is_empty() => {
-                r.attachments.push(NewAttachment {
-                    name: file_name.unwrap_or_default(),
-                    media_type,
-                    content: bytes.to_vec(),
-                });
-            }
-            _ => {}
-        }
-    }
-    Ok((r, csrf))
+    Ok((r, form.text("csrf").unwrap_or_default().to_owned()))
 }
 
 fn from_json(j: ReportIn) -> Result<NewReport, ApiError> {
@@ -459,37 +430,11 @@ pub async fn attachment(
         .report_attachment(&auth.principal, &id, seq)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    // Always a download, never rendered by the browser under our origin.
-    let disposition = format!(
-        "attachment; filename=\"report-{id}-{seq}\"; filename*=UTF-8''{}",
-        pct(&info.name)
-    );
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/octet-stream"),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                HeaderValue::from_str(&disposition)
-                    .unwrap_or_else(|_| HeaderValue::from_static("attachment")),
-            ),
-        ],
+    Ok(crate::upload::download(
+        &format!("report-{id}-{seq}"),
+        &info.name,
         bytes,
-    )
-        .into_response())
-}
-
-fn pct(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    ))
 }
 
 #[derive(Debug, Default, Deserialize, Serialize, ToSchema)]

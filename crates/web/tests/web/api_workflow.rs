@@ -10,7 +10,7 @@ use reqwest::Method;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-fn hit(id: &str) -> HitRecord {
+pub(crate) fn hit(id: &str) -> HitRecord {
     HitRecord {
         id: id.into(),
         indicator_id: "SL-R01".into(),
@@ -522,5 +522,166 @@ async fn the_openapi_document_lists_the_workflow() {
     }
     assert!(v["components"]["schemas"]["Receipt"].is_object());
     assert!(v["components"]["schemas"]["Outcomes"]["properties"]["rectification_rate"].is_object());
+    s.stop().await;
+}
+
+/// The unit's report through the API with evidence files (multipart): kept by SHA-256 in the
+/// store, the hashes in the step's ledger entry, downloadable by whoever sees the clue, 404
+/// outside, and bounded by `evidence_body_limit`.
+#[tokio::test]
+async fn evidence_files_are_uploaded_kept_by_hash_and_downloaded() {
+    use reqwest::multipart::{Form, Part};
+    use sha2::{Digest, Sha256};
+    let cfg = WebConfig {
+        evidence_body_limit: 64 * 1024,
+        ..WebConfig::default()
+    };
+    let s = start_writable(cfg).await;
+    s.store
+        .upsert_hits(&[hit("a1b2c3d4e5f6")], 1_000)
+        .await
+        .unwrap();
+    let xihu = token(&s.store, "xihu").await;
+    let soe = token(&s.store, "soe").await;
+    let nb = token(&s.store, "nb").await;
+    let (st, _) = call(
+        &s,
+        &xihu,
+        Method::POST,
+        "/api/v1/clues",
+        Some(json!({"hit_id": "a1b2c3d4e5f6"})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED);
+    for t in [
+        json!({"to": "triaged", "handler": "xihu"}),
+        json!({"to": "verification", "note": "核实"}),
+        json!({"to": "confirmed", "note": "属实"}),
+    ] {
+        let (st, v) = call(
+            &s,
+            &xihu,
+            Method::POST,
+            "/api/v1/clues/C-1/transitions",
+            Some(t),
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+    }
+    let (st, _) = call(
+        &s,
+        &xihu,
+        Method::POST,
+        "/api/v1/rectifications",
+        Some(json!({"clue": "C-1", "text": "重新招租", "deadline": "2099-01-01"})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED);
+    let (st, _) = call(
+        &s,
+        &xihu,
+        Method::POST,
+        "/api/v1/clues/C-1/transitions",
+        Some(json!({"to": "rectifying"})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+
+    let url = s.url("/api/v1/rectifications/C-1/1/report");
+    let big = Form::new().text("grade", "completely").part(
+        "file",
+        Part::bytes(vec![7u8; 80 * 1024]).file_name("big.bin"),
+    );
+    let res = reqwest::Client::new()
+        .post(&url)
+        .bearer_auth(&soe)
+        .multipart(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "beyond evidence_body_limit"
+    );
+
+    let (pdf, xlsx) = (b"%PDF-1.4 lease".to_vec(), b"PK\x03\x04 ledger".to_vec());
+    let form = Form::new()
+        .text("grade", "completely")
+        .text("note", "已重新招租")
+        .part("file", Part::bytes(pdf.clone()).file_name("合同.pdf"))
+        .part("file", Part::bytes(xlsx.clone()).file_name("台账.xlsx"));
+    let res = reqwest::Client::new()
+        .post(&url)
+        .bearer_auth(&soe)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let v: Value = res.json().await.unwrap();
+    let mut want = vec![
+        format!("{:x}", Sha256::digest(&pdf)),
+        format!("{:x}", Sha256::digest(&xlsx)),
+    ];
+    want.sort();
+    assert_eq!(
+        (v["status"].as_str(), &v["evidence"]),
+        (Some("reported"), &json!(want))
+    );
+
+    // The step's ledger entry carries the hashes.
+    let (_, c) = call(&s, &xihu, Method::GET, "/api/v1/clues/C-1", None).await;
+    let step = c["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "item_report")
+        .unwrap();
+    let entry = s
+        .store
+        .ledger_entry(step["ledger_index"].as_u64().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let leaf: Value = serde_json::from_slice(&entry.leaf).unwrap();
+    assert_eq!(leaf["evidence_sha256"], json!(want), "{leaf}");
+
+    for (tok, ok) in [(&soe, true), (&xihu, true), (&nb, false)] {
+        for (sha, bytes) in [
+            (format!("{:x}", Sha256::digest(&pdf)), &pdf),
+            (format!("{:x}", Sha256::digest(&xlsx)), &xlsx),
+        ] {
+            let res = reqwest::Client::new()
+                .get(s.url(&format!("/api/v1/rectifications/C-1/1/evidence/{sha}")))
+                .bearer_auth(tok)
+                .send()
+                .await
+                .unwrap();
+            if !ok {
+                assert_eq!(res.status(), StatusCode::NOT_FOUND);
+                continue;
+            }
+            assert_eq!(res.status(), StatusCode::OK);
+            let d = res.headers()["content-disposition"]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            assert!(
+                d.starts_with("attachment;") && d.contains("filename*=UTF-8''"),
+                "{d}"
+            );
+            assert_eq!(&res.bytes().await.unwrap().to_vec(), bytes);
+        }
+    }
+    let (st, _) = call(
+        &s,
+        &soe,
+        Method::GET,
+        &format!("/api/v1/rectifications/C-1/1/evidence/{}", "0".repeat(64)),
+        None,
+    )
+    .await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "a hash the report does not name");
     s.stop().await;
 }

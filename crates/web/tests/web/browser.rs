@@ -308,3 +308,112 @@ async fn drill_from_the_overview_to_a_hit_and_its_proof_in_chromium() {
     b.close().await;
     s.stop().await;
 }
+
+/// A handler triages a clue through the forms; after the finding and the order (by API), the
+/// unit user files its rectification report with an attachment on its own page.
+#[tokio::test]
+async fn a_handler_triages_and_a_unit_files_its_report_in_chromium() {
+    use super::reports::{call, start_writable, token};
+    let test = "a_handler_triages_and_a_unit_files_its_report_in_chromium";
+    let Some(b) = browser(test).await else {
+        return;
+    };
+    let s = start_writable(qinglian_web::WebConfig::default()).await;
+    s.store
+        .upsert_hits(&[super::api_workflow::hit("a1b2c3d4e5f6")], 1_000)
+        .await
+        .unwrap();
+
+    b.sign_in(&s, "xihu").await;
+    // From the work queue's triage list to the hit, and a clue opened from it.
+    b.goto(&s, "/work").await;
+    b.shot("20-work").await;
+    b.click("a[href='/hits/a1b2c3d4e5f6']").await;
+    b.wait_for(|p| p == "/hits/a1b2c3d4e5f6").await;
+    b.click("form[action='/hits/a1b2c3d4e5f6/clue'] button")
+        .await;
+    b.wait_for(|p| p == "/clues/C-1").await;
+    assert!(b.wait_text("#flash").await.contains("C-1"));
+    // Triage through the form: the handler and the responsible unit.
+    let form =
+        b.c.form(Locator::Css("form[action='/clues/C-1/move']"))
+            .await
+            .unwrap();
+    form.set_by_name("handler", "xihu").await.unwrap();
+    b.shot("21-triage-form").await;
+    form.submit().await.unwrap();
+    let flash = b.wait_text("#flash").await;
+    assert!(flash.contains("分办"), "{flash}");
+    b.shot("22-triaged").await;
+
+    // Disposal, finding, an item and the order through the API (the forms are tested above).
+    let tok = token(&s.store, "xihu").await;
+    for t in [
+        serde_json::json!({"to": "verification", "note": "核实"}),
+        serde_json::json!({"to": "confirmed", "note": "属实"}),
+    ] {
+        let (st, _) = call(
+            &s,
+            &tok,
+            reqwest::Method::POST,
+            "/api/v1/clues/C-1/transitions",
+            Some(t),
+        )
+        .await;
+        assert_eq!(st, reqwest::StatusCode::OK);
+    }
+    call(
+        &s,
+        &tok,
+        reqwest::Method::POST,
+        "/api/v1/rectifications",
+        Some(serde_json::json!({"clue": "C-1", "text": "重新公开招租", "deadline": "2099-01-01"})),
+    )
+    .await;
+    let (st, _) = call(
+        &s,
+        &tok,
+        reqwest::Method::POST,
+        "/api/v1/clues/C-1/transitions",
+        Some(serde_json::json!({"to": "rectifying"})),
+    )
+    .await;
+    assert_eq!(st, reqwest::StatusCode::OK);
+
+    // The unit user files the report with an attachment.
+    b.click("form[action='/logout'] button").await;
+    b.wait_for(|p| p == "/login" || p == "/").await;
+    b.sign_in(&s, "soe").await;
+    b.click("a[href='/my-unit']").await;
+    b.wait_for(|p| p == "/my-unit").await;
+    let evidence = tempfile::tempdir().unwrap();
+    let file = evidence.path().join("新租赁合同.pdf");
+    std::fs::write(&file, b"%PDF-1.4 the new lease").unwrap();
+    let css = "form[action='/my-unit/items/C-1/1/report']";
+    let form = b.c.form(Locator::Css(css)).await.unwrap();
+    form.set_by_name("note", "已重新公开招租").await.unwrap();
+    b.c.find(Locator::Css(&format!("{css} input[type=file]")))
+        .await
+        .unwrap()
+        .send_keys(&file.display().to_string())
+        .await
+        .unwrap();
+    b.shot("23-report-form").await;
+    form.submit().await.unwrap();
+    let flash = b.wait_text("#flash").await;
+    assert!(flash.contains("1 个佐证文件"), "{flash}");
+    b.shot("24-reported").await;
+    let items = s.store.clue_items("C-1").await.unwrap();
+    assert_eq!(items[0].status, "reported");
+    let stored = s
+        .store
+        .item_evidence(&qinglian_store::Principal::operator(), "C-1", 1)
+        .await
+        .unwrap();
+    assert_eq!(
+        (stored.len(), stored[0].name.as_str(), stored[0].stored),
+        (1, "新租赁合同.pdf", true)
+    );
+    b.close().await;
+    s.stop().await;
+}

@@ -204,6 +204,7 @@ pub async fn clue_page(
             facts,
             texts: vec![text("摘要", "Summary", &c.summary, &c.summary)],
             tables: vec![it, tl],
+            forms: crate::pages::work::clue_forms(&p, &c, &items),
             ..Page::default()
         })
     })

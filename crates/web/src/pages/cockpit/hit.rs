@@ -130,6 +130,10 @@ pub async fn hit_page(
                 .link(format!("/clues/{}", seg(cid))),
             ));
         }
+        let open_clue = clues
+            .iter()
+            .find(|(_, s)| !matches!(s.as_str(), "closed" | "concluded"))
+            .map(|(id, _)| id.as_str());
         let texts = vec![
             text(
                 "说明（值得关注的线索，不是结论）",
@@ -189,6 +193,7 @@ pub async fn hit_page(
             title_zh: format!("命中 {}", h.id.chars().take(12).collect::<String>()),
             title_en: format!("Hit {}", h.id.chars().take(12).collect::<String>()),
             stem: format!("hit-{}", h.id.chars().take(16).collect::<String>()),
+            forms: crate::pages::work::hit_forms(&p, &h, open_clue),
             facts,
             texts,
             tables,
