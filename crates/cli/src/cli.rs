@@ -347,6 +347,12 @@ pub struct WebArgs {
     /// 一份群众举报（含附件）的大小上限（MiB）/ size limit of one citizen report with attachments (MiB)
     #[arg(long, env = "QINGLIAN_REPORT_MAX_MIB")]
     pub report_max_mib: Option<usize>,
+    /// 一次整改报告（含佐证材料）的大小上限（MiB）/ size limit of one rectification report with evidence files (MiB)
+    #[arg(long, env = "QINGLIAN_EVIDENCE_MAX_MIB")]
+    pub evidence_max_mib: Option<usize>,
+    /// 导入页面上传文件的大小上限（MiB）/ size limit of a file uploaded on the import page (MiB)
+    #[arg(long, env = "QINGLIAN_IMPORT_MAX_MIB")]
+    pub import_max_mib: Option<usize>,
 }
 
 #[derive(Debug, Args)]

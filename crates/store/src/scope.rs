@@ -208,6 +208,12 @@ pub fn may_run_lottery(p: &Principal, division: Option<&DivisionCode>) -> bool {
         }
 }
 
+/// Whether an administrator may grant these divisions, or manage a user who holds them: every
+/// one inside its own jurisdiction, so nobody hands out more than they may see.
+pub fn may_grant_divisions(p: &Principal, divisions: &[DivisionCode]) -> bool {
+    p.role == Role::Admin && divisions.iter().all(|d| p.sees_division(d))
+}
+
 /// A narrowing filter (not a grant): rows whose division column lies inside `code`. Used by
 /// reports together with the principal's own filter.
 pub(crate) fn inside_division(col: &str, code: &DivisionCode, first: usize) -> Filter {

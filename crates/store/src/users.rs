@@ -218,6 +218,87 @@ impl Store {
         Ok(())
     }
 
+    /// Changes a user's role and jurisdiction (replacing both), as a ledger entry committed
+    /// with the rows it writes. The same rules as at creation: a unit user needs units, every
+    /// other role divisions. The user's live sessions and tokens see the new scope at once.
+    pub async fn set_user_role_scope(
+        &self,
+        ledger: &Ledger,
+        username: &str,
+        role: Role,
+        divisions: &[DivisionCode],
+        units: &[String],
+        now: i64,
+    ) -> Result<()> {
+        let name = username.trim();
+        if self.find_user(name).await?.is_none() {
+            return Err(StoreError::NotFound(format!("用户 / user {name}")));
+        }
+        if role.is_unit_scoped() && units.is_empty() {
+            return Err(bad(
+                "NO_SCOPE",
+                "主体责任用户必须指定单位".into(),
+                "a unit user needs at least one unit".into(),
+            ));
+        }
+        if !role.is_unit_scoped() && divisions.is_empty() {
+            return Err(bad(
+                "NO_SCOPE",
+                "必须指定管辖区划".into(),
+                "a jurisdiction is required".into(),
+            ));
+        }
+        // Only one kind of scope applies to a role; keeping the other would be misleading.
+        let (divisions, units): (&[DivisionCode], &[String]) = if role.is_unit_scoped() {
+            (&[], units)
+        } else {
+            (divisions, &[])
+        };
+        let mut change = vec![
+            Stmt::new(
+                "UPDATE users SET role = $1 WHERE username = $2",
+                vec![t(role.as_str()), t(name)],
+            )
+            .expecting(1),
+            Stmt::new(
+                "DELETE FROM user_divisions WHERE user_id IN (SELECT id FROM users WHERE username = $1)",
+                vec![t(name)],
+            ),
+            Stmt::new(
+                "DELETE FROM user_units WHERE user_id IN (SELECT id FROM users WHERE username = $1)",
+                vec![t(name)],
+            ),
+        ];
+        for d in divisions {
+            change.push(Stmt::new(
+                "INSERT INTO user_divisions (user_id, division_code) SELECT id, $2 FROM users WHERE username = $1",
+                vec![t(name), t(d.as_str())],
+            ));
+        }
+        for unit in units {
+            change.push(Stmt::new(
+                "INSERT INTO user_units (user_id, unit_id) SELECT id, $2 FROM users WHERE username = $1",
+                vec![t(name), t(unit)],
+            ));
+        }
+        let entry = serde_json::json!({
+            "kind": "user_changed",
+            "username": name,
+            "role": role.as_str(),
+            "jurisdictions": divisions.iter().map(DivisionCode::as_str).collect::<Vec<_>>(),
+            "units": units,
+            "ts": ts(now),
+        });
+        ledger
+            .append(
+                Unit::new("user_changed", entry)
+                    .about("user", name)
+                    .with_change(change),
+            )
+            .await?;
+        Ok(())
+    }
+
     /// Checks a password. Unknown and disabled users cost the same time as wrong passwords.
     pub async fn authenticate(&self, username: &str, password: &str) -> Result<Option<User>> {
         match self.find_user(username).await? {

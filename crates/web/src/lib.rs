@@ -11,6 +11,9 @@
 //! | `GET /indicators`, `/indicators/{id}` | session: the catalogue and a rule card with its hits |
 //! | `GET /divisions/{code}`, `/units/{id}`, `/hits/{id}`, `/clues/{id}` | session; outside the jurisdiction 404 like a missing object; `?format=xlsx` the page's tables |
 //! | `GET /clues/{id}/steps/{step}/proof` | session, as the clue: the step's ledger receipt (as `qinglian ledger receipt`) |
+//! | `GET /work`, `/inbox`, `/my-unit`; `POST` the action forms (`/clues/{id}/move`, `/clues/{id}/items[/{seq}/verify]`, `/hits/{id}/decide`, `/hits/{id}/clue`, `/inbox/{id}/read`, `/my-unit/items/{clue}/{seq}/report` (multipart, up to `evidence_body_limit`), `/my-unit/letters/{id}/ack`) | session and CSRF; the store decides role and state (refusals come back as a message on the page), outside the jurisdiction 404 |
+//! | `GET /import`, `POST` (multipart), `GET /screening`, `POST` | session, administrators and analysts (else 403 page): import a file, start a screening run |
+//! | `GET /admin/users`, `/admin/tokens`, `/admin/parameters` and their `POST` forms | session, administrators (else 403 page); changes only inside the administrator's jurisdiction |
 //! | `GET /public/lottery/{id}`, `POST` (receipt check), `GET …/files/{name}` | public: a lottery's published record and files, no personal data |
 //! | `GET /public/reports/new`, `POST` (multipart), `GET /public/reports/{code}` | public: the citizen-report form and the status by receipt code (state and dates, no content); rate-limited per address |
 //! | `GET /api/v1/openapi.json`, `/api/v1/public/**` | public (`POST /api/v1/public/reports` rate-limited, body up to `report_body_limit`) |
@@ -18,6 +21,7 @@
 //!
 //! Jurisdiction is enforced by the store; handlers only pass the caller's principal along.
 
+mod analysis;
 mod api;
 mod auth;
 mod charts;
@@ -28,7 +32,13 @@ mod openapi;
 mod ops;
 mod pages;
 mod state;
+mod upload;
 
+pub use analysis::{
+    Analysis, BoxFuture, ImportOutcome, ImportRequest, ImportedDataset, LocalBoxFuture,
+    OverrideChange, OverrideValue, ParamDef, Progress, ScreenRequest, ScreenSummary,
+    ScreenedIndicator,
+};
 pub use error::ApiError;
 pub use pages::{IndicatorCard, IndicatorParam};
 
@@ -52,6 +62,10 @@ use tower_http::trace::TraceLayer;
 const BODY_LIMIT: usize = 64 * 1024;
 /// Default limit of a citizen report's body (text plus at most five attachments): 5 MiB.
 pub const REPORT_BODY_LIMIT: usize = 5 * 1024 * 1024;
+/// Default limit of a rectification report with its evidence files: 20 MiB.
+pub const EVIDENCE_BODY_LIMIT: usize = 20 * 1024 * 1024;
+/// Default limit of an upload on the import page: 100 MiB.
+pub const IMPORT_BODY_LIMIT: usize = 100 * 1024 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct WebConfig {
@@ -70,11 +84,15 @@ pub struct WebConfig {
     /// Largest request body of a citizen report with attachments (the rest of the server
     /// takes at most 64 KiB).
     pub report_body_limit: usize,
+    /// Largest rectification report with its evidence files (API and the unit's form).
+    pub evidence_body_limit: usize,
     /// Closure cool-down (days) when the API verifies an item on the jobs' last re-check.
     pub cooldown_days: i64,
     /// The indicator catalogue as the cockpit shows it (rule cards); the caller maps the
     /// screening engine's catalogue, which this crate does not link. Empty: no rule cards.
     pub indicators: Vec<IndicatorCard>,
+    /// Largest file the import page accepts (the whole multipart body).
+    pub import_body_limit: usize,
 }
 
 /// What the server needs to change state (the workflow API, citizen reports): the ledger's
@@ -84,6 +102,9 @@ pub struct WebConfig {
 pub struct Services {
     pub ledger: qinglian_store::ledger::Ledger,
     pub indicators: Arc<Vec<qinglian_store::letters::IndicatorInfo>>,
+    /// Import, screening and indicator parameters (the import, screening and parameter
+    /// pages); `None`: those pages say the server cannot do it.
+    pub analysis: Option<Arc<dyn Analysis>>,
 }
 
 impl Default for WebConfig {
@@ -96,8 +117,10 @@ impl Default for WebConfig {
             report_max_per_window: 5,
             report_window_secs: 3600,
             report_body_limit: REPORT_BODY_LIMIT,
+            evidence_body_limit: EVIDENCE_BODY_LIMIT,
             cooldown_days: 30,
             indicators: Vec::new(),
+            import_body_limit: IMPORT_BODY_LIMIT,
         }
     }
 }
@@ -140,6 +163,65 @@ pub fn router(store: Store, services: Option<Services>, cfg: WebConfig, clock: C
         .route("/hits/{id}", get(pages::hit_page))
         .route("/clues/{id}", get(pages::clue_page))
         .route("/clues/{id}/steps/{step}/proof", get(pages::clue_proof))
+        .route("/clues/{id}/move", post(pages::clue_move))
+        .route("/clues/{id}/items", post(pages::clue_item_add))
+        .route(
+            "/clues/{id}/items/{seq}/verify",
+            post(pages::clue_item_verify),
+        )
+        .route("/hits/{id}/decide", post(pages::hit_decide))
+        .route("/hits/{id}/clue", post(pages::hit_open_clue))
+        .route("/work", get(pages::work_page))
+        .route("/inbox", get(pages::inbox_page))
+        .route("/inbox/{id}/read", post(pages::inbox_read))
+        .route("/my-unit", get(pages::my_unit_page))
+        .route(
+            "/my-unit/items/{clue}/{seq}/report",
+            post(pages::unit_item_report).layer(DefaultBodyLimit::disable()),
+        )
+        .route("/my-unit/letters/{id}/ack", post(pages::letter_ack))
+        .route(
+            "/import",
+            get(pages::import_page)
+                .post(pages::import_submit)
+                .layer(DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/screening",
+            get(pages::screening_page).post(pages::screening_submit),
+        )
+        .route(
+            "/admin/users",
+            get(pages::admin::users_page).post(pages::admin::user_add),
+        )
+        .route(
+            "/admin/users/{username}/scope",
+            post(pages::admin::user_scope),
+        )
+        .route(
+            "/admin/users/{username}/disable",
+            post(pages::admin::user_disable),
+        )
+        .route(
+            "/admin/users/{username}/enable",
+            post(pages::admin::user_enable),
+        )
+        .route(
+            "/admin/tokens",
+            get(pages::admin::tokens_page).post(pages::admin::token_create),
+        )
+        .route(
+            "/admin/tokens/{id}/revoke",
+            post(pages::admin::token_revoke),
+        )
+        .route(
+            "/admin/parameters",
+            get(pages::admin::params_page).post(pages::admin::params_set),
+        )
+        .route(
+            "/admin/parameters/remove",
+            post(pages::admin::params_remove),
+        )
         .route("/assets/app.css", get(pages::stylesheet))
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(metrics::scrape))
@@ -204,10 +286,14 @@ pub async fn serve(
 async fn body_limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
     use tower::{ServiceBuilder, ServiceExt};
     let path = req.uri().path();
-    let upload = req.method() == axum::http::Method::POST
-        && (path == "/api/v1/public/reports" || path == "/public/reports/new");
+    let post = req.method() == axum::http::Method::POST;
+    let upload = post && (path == "/api/v1/public/reports" || path == "/public/reports/new");
     let limit = if upload {
         state.cfg.report_body_limit
+    } else if post && evidence_upload(path) {
+        state.cfg.evidence_body_limit
+    } else if post && path == "/import" {
+        state.cfg.import_body_limit
     } else {
         BODY_LIMIT
     };
@@ -220,6 +306,18 @@ async fn body_limit(State(state): State<AppState>, req: Request, next: Next) -> 
         Ok(res) => res.map(axum::body::Body::new),
         Err(never) => match never {},
     }
+}
+
+/// A rectification report with evidence files: `POST /api/v1/rectifications/{clue}/{seq}/report`
+/// or the unit's form, `POST /my-unit/items/{clue}/{seq}/report`.
+fn evidence_upload(path: &str) -> bool {
+    let item_report = |rest: &str| {
+        rest.strip_suffix("/report")
+            .is_some_and(|r| r.split('/').count() == 2 && !r.contains(".."))
+    };
+    path.strip_prefix("/api/v1/rectifications/")
+        .or_else(|| path.strip_prefix("/my-unit/items/"))
+        .is_some_and(item_report)
 }
 
 /// Headers every answer carries. The CSP forbids inline script and framing; pages need none.

@@ -19,6 +19,8 @@ pub struct AppState {
     pub services: Option<Services>,
     /// The OpenAPI document, rendered once.
     pub openapi: Arc<String>,
+    /// The import and screening pages' state (last import per user, the screening run).
+    pub desk: Arc<crate::analysis::Desk>,
 }
 
 impl AppState {
@@ -34,6 +36,7 @@ impl AppState {
             report_throttle: Arc::new(report_throttle),
             services,
             openapi: Arc::new(crate::openapi::document()),
+            desk: Arc::default(),
         }
     }
 

@@ -216,7 +216,8 @@ pub async fn run(
         );
     }
     if !a.no_serve {
-        let services = super::serve::services(&env.ledger, &Default::default())?;
+        let services =
+            super::serve::services(&store, &env.ledger, &Default::default(), &ctx.settings)?;
         let cards = super::serve::indicator_cards(&Default::default())?;
         super::serve::serve_until_ctrl_c(store.clone(), services, cards, &ctx.settings).await?;
     }

@@ -14,13 +14,13 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 #[derive(Serialize)]
-struct DatasetReport {
+pub struct DatasetReport {
     #[serde(flatten)]
-    commit: CommitReport,
-    registry_rows: usize,
+    pub commit: CommitReport,
+    pub registry_rows: usize,
     /// The ledger entry recording this import (none when nothing changed).
-    ledger_index: Option<u64>,
-    seconds: f64,
+    pub ledger_index: Option<u64>,
+    pub seconds: f64,
 }
 
 #[derive(Serialize)]
@@ -144,8 +144,59 @@ pub async fn run_plan(
     let started = Instant::now();
     let env = ensure_store(&ctx.settings).await?;
     let (store, ledger) = (env.store, env.ledger);
-    let lake = Lake::new(ctx.settings.lake_dir());
-    let mut known = Known::load(&store).await?;
+    let progress = !(ctx.json || ctx.quiet);
+    let reports = match import_plan(
+        &ctx.settings,
+        &store,
+        &ledger,
+        plan,
+        opts,
+        replace,
+        "cli",
+        progress,
+    )
+    .await?
+    {
+        Ok(r) => r,
+        Err(err) => {
+            if ctx.json {
+                let ImportError::Invalid { errors, more } = &err else {
+                    unreachable!()
+                };
+                crate::output::print_json(&Refused {
+                    ok: false,
+                    code: err.code(),
+                    errors,
+                    more: *more,
+                });
+            } else {
+                eprintln!("{err}");
+            }
+            store.close().await;
+            return Ok(ExitCode::from(1));
+        }
+    };
+    store.close().await;
+    print_reports(ctx, &reports, started);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The import itself, as `import`, `import-dir` and the web's import page run it: prepares
+/// every dataset of the plan and writes only if all of it is valid (the inner `Err` holds the
+/// row-precise errors). `actor` is who the ledger entry names.
+#[allow(clippy::too_many_arguments)]
+pub async fn import_plan(
+    settings: &crate::config::Settings,
+    store: &qinglian_store::Store,
+    ledger: &qinglian_store::ledger::Ledger,
+    plan: Vec<(String, Vec<PathBuf>)>,
+    opts: &ReadOptions,
+    replace: bool,
+    actor: &str,
+    progress: bool,
+) -> anyhow::Result<Result<Vec<DatasetReport>, ImportError>> {
+    let lake = Lake::new(settings.lake_dir());
+    let mut known = Known::load(store).await?;
     let mut staged: Vec<(Prepared, Vec<Rows>, Instant)> = Vec::new();
     let mut errors = Vec::new();
     let mut more = 0;
@@ -158,11 +209,11 @@ pub async fn run_plan(
             .sum();
         let pb = progress_bar(total);
         pb.set_message(dataset.clone());
-        if ctx.json || ctx.quiet || total < 8 * 1024 * 1024 {
+        if !progress || total < 8 * 1024 * 1024 {
             pb.set_draw_target(indicatif::ProgressDrawTarget::hidden());
         }
         let prepared = {
-            let lake = Lake::new(ctx.settings.lake_dir());
+            let lake = Lake::new(settings.lake_dir());
             let (ds, opts2, pb2) = (dataset.clone(), opts.clone(), pb.clone());
             tokio::task::spawn_blocking(move || {
                 lake.prepare(&ds, &files, &opts2, replace, &|d, _| pb2.set_position(d))
@@ -195,25 +246,10 @@ pub async fn run_plan(
         staged.push((prepared, rows, t));
     }
     if !errors.is_empty() || more > 0 {
-        let err = ImportError::Invalid { errors, more };
-        if ctx.json {
-            let ImportError::Invalid { errors, more } = &err else {
-                unreachable!()
-            };
-            crate::output::print_json(&Refused {
-                ok: false,
-                code: err.code(),
-                errors,
-                more: *more,
-            });
-        } else {
-            eprintln!("{err}");
-        }
-        store.close().await;
-        return Ok(ExitCode::from(1));
+        return Ok(Err(ImportError::Invalid { errors, more }));
     }
     // One writer of store-and-lake at a time; a backup waits for this import to finish.
-    let _lock = super::backup::data_lock(&ctx.settings.data)?;
+    let _lock = super::backup::data_lock(&settings.data)?;
     let mut reports = Vec::new();
     for (prepared, rows, t) in staged {
         let dataset = prepared.dataset.clone();
@@ -259,7 +295,7 @@ pub async fn run_plan(
                 "replace": prepared.replace,
                 "snapshot_before": before,
                 "files": files,
-                "actor": "cli",
+                "actor": actor,
                 "ts": chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
             });
             let change: Vec<_> = rows.iter().flat_map(|r| r.stmts()).collect();
@@ -279,7 +315,10 @@ pub async fn run_plan(
             seconds: t.elapsed().as_secs_f64(),
         });
     }
-    store.close().await;
+    Ok(Ok(reports))
+}
+
+fn print_reports(ctx: &Ctx, reports: &[DatasetReport], started: Instant) {
     if ctx.quiet {
     } else if ctx.json {
         crate::output::print_json(&reports);
@@ -322,5 +361,4 @@ pub async fn run_plan(
             started.elapsed().as_secs_f64()
         );
     }
-    Ok(ExitCode::SUCCESS)
 }

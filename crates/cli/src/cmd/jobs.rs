@@ -137,6 +137,8 @@ pub async fn run_once(
             limits: Limits::default(),
             now,
             trigger: Some("routine"),
+            actor: None,
+            progress: None,
         };
         let r = screen_with(ctx, store, ledger, &run).await?;
         if r.failed() {
@@ -163,6 +165,8 @@ pub async fn run_once(
             limits: Limits::default(),
             now,
             trigger: Some("cooldown"),
+            actor: None,
+            progress: None,
         };
         let r = screen_with(ctx, store, ledger, &run).await?;
         keep(&mut ran, &catalogue, &r);

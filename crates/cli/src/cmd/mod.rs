@@ -1,6 +1,7 @@
 //! One module per command family. Each returns the process exit code: 0 success,
 //! 1 refused input or failed check, 2 usage or I/O problem.
 
+mod analysis;
 mod backup;
 mod clues;
 mod demo;
@@ -13,6 +14,8 @@ mod ledger;
 mod letters;
 pub mod lottery;
 pub mod ocds;
+mod ocds_indicators;
+mod ocds_risk;
 mod screen;
 mod serve;
 mod synth;
@@ -81,8 +84,10 @@ pub async fn run(cli: Cli, data_from_flag: bool) -> anyhow::Result<ExitCode> {
         }
         // Offline: no settings, no store, no data directory.
         Command::Lottery(lottery::LotteryCmd::Verify(v)) => Ok(lottery::verify(v, json)),
-        // Works on files only: no settings, no store.
-        Command::Ocds(c) => Ok(ocds::run(c, json)),
+        // Works on files only: no settings, no store (`ocds indicators` reads the lake, below).
+        Command::Ocds(c) if !matches!(c, ocds::OcdsCmd::Indicators(_) | ocds::OcdsCmd::Risk(_)) => {
+            Ok(ocds::run(c, json))
+        }
         Command::Datasets(a) => info::datasets(a.name.as_deref(), json),
         // The catalogue ships inside the binary: no settings, no store, no data directory.
         Command::Indicators(c) => screen::indicators(c, json, &o).await,
@@ -122,6 +127,8 @@ pub async fn run(cli: Cli, data_from_flag: bool) -> anyhow::Result<ExitCode> {
                 Command::Inbox(a) => jobs::inbox(&ctx, &a).await,
                 Command::Report(a) => jobs::report(&ctx, &a).await,
                 Command::Lottery(c) => lottery::run(&ctx, c).await,
+                Command::Ocds(ocds::OcdsCmd::Indicators(a)) => ocds_indicators::run(&ctx, &a).await,
+                Command::Ocds(ocds::OcdsCmd::Risk(a)) => ocds_risk::run(&ctx, &a).await,
                 Command::Demo(_)
                 | Command::Synth(_)
                 | Command::Datasets(_)
@@ -142,6 +149,8 @@ fn web_overrides(o: &mut Overrides, w: &crate::cli::WebArgs) {
     o.login_window_minutes = w.login_window_minutes;
     o.reports_per_hour = w.reports_per_hour;
     o.report_max_mib = w.report_max_mib;
+    o.evidence_max_mib = w.evidence_max_mib;
+    o.import_max_mib = w.import_max_mib;
 }
 
 pub fn now() -> i64 {

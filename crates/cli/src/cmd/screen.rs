@@ -277,7 +277,7 @@ fn today_shanghai() -> NaiveDate {
     (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
 }
 
-fn parse_as_of(s: Option<&str>) -> anyhow::Result<NaiveDate> {
+pub(super) fn parse_as_of(s: Option<&str>) -> anyhow::Result<NaiveDate> {
     match s {
         None => Ok(today_shanghai()),
         Some(s) => NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
@@ -455,6 +455,8 @@ pub async fn run_screen(
         },
         now: super::now(),
         trigger: None,
+        actor: None,
+        progress: None,
     };
     let report = screen_with(ctx, &env.store, &env.ledger, &run).await?;
     env.store.close().await;
@@ -472,7 +474,14 @@ pub struct Run<'a> {
     /// A run of the jobs: `routine` (常态排查) or `cooldown` (items waiting for verification).
     /// Its entry says so and is about ("screen", trigger), so the schedule can find it.
     pub trigger: Option<&'a str>,
+    /// Who started it, as its entry names them (default: `jobs` for a trigger, else `cli`).
+    pub actor: Option<&'a str>,
+    /// Called after each indicator with (done, total, indicator id): the web shows progress.
+    pub progress: Option<&'a ProgressFn>,
 }
+
+/// A screening run's progress callback: (indicators done, total, the one running).
+pub type ProgressFn = dyn Fn(usize, usize, &str) + Send + Sync;
 
 /// Runs `r.selection` on the lake and writes the hits with one ledger entry for the run.
 pub async fn screen_with(
@@ -496,9 +505,13 @@ pub async fn screen_with(
     if ctx.json || ctx.quiet {
         pb.set_draw_target(ProgressDrawTarget::hidden());
     }
+    let total = selection.len();
     let outcomes = run::screen(&engine, selection, overrides, as_of, &mut |done, _, id| {
         pb.set_position(done as u64);
         pb.set_message(id.to_owned());
+        if let Some(p) = r.progress {
+            p(done, total, id);
+        }
     })
     .await?;
     pb.finish_and_clear();
@@ -556,7 +569,7 @@ pub async fn screen_with(
         "inputs": inputs,
         "hits": records.len(),
         "hits_root": qinglian_ledger::hash_to_hex(&hits_root),
-        "actor": if r.trigger.is_some() { "jobs" } else { "cli" },
+        "actor": r.actor.unwrap_or(if r.trigger.is_some() { "jobs" } else { "cli" }),
         "ts": chrono::DateTime::from_timestamp(r.now, 0)
             .unwrap_or_default()
             .format("%Y-%m-%dT%H:%M:%S%.3fZ")

@@ -15,22 +15,45 @@ pub fn web_config(s: &Settings) -> qinglian_web::WebConfig {
         report_max_per_window: s.reports_per_hour,
         report_window_secs: 3600,
         report_body_limit: s.report_max_mib.saturating_mul(1 << 20),
+        evidence_body_limit: s.evidence_max_mib.saturating_mul(1 << 20),
         cooldown_days: s.cooldown_days,
+        import_body_limit: s.import_max_mib.saturating_mul(1 << 20),
         ..Default::default()
     }
 }
 
-/// What lets the server change state: the ledger writer and the indicator catalogue (letters).
+/// What lets the server change state: the ledger writer, the indicator catalogue (letters),
+/// and import, screening and parameter overrides as the command line runs them.
 pub fn services(
+    store: &Store,
     ledger: &qinglian_store::ledger::Ledger,
     catalogue: &crate::cli::CatalogueArgs,
+    settings: &Settings,
 ) -> anyhow::Result<qinglian_web::Services> {
     let c = qinglian_screen::Catalogue::load(&catalogue.indicators)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let infos = super::clues::indicator_infos(&c);
+    let analysis =
+        super::analysis::CliAnalysis::new(settings.clone(), store.clone(), ledger.clone(), c);
     Ok(qinglian_web::Services {
         ledger: ledger.clone(),
-        indicators: std::sync::Arc::new(super::clues::indicator_infos(&c)),
+        indicators: std::sync::Arc::new(infos),
+        analysis: Some(std::sync::Arc::new(analysis)),
     })
+}
+
+/// A parameter's value as the rule card and the parameter page show it.
+pub fn param_text(v: &qinglian_screen::ParamValue) -> String {
+    use qinglian_screen::ParamValue;
+    match v {
+        ParamValue::Int(v) => v.to_string(),
+        ParamValue::Float(v) => v.to_string(),
+        ParamValue::Money(fen) => format!("{} 元", qinglian_core::money::format_yuan(*fen)),
+        ParamValue::Bool(true) => "是 true".into(),
+        ParamValue::Bool(false) => "否 false".into(),
+        ParamValue::Text(t) => t.clone(),
+        ParamValue::Date(d) => d.to_string(),
+    }
 }
 
 /// The cockpit's rule cards from the indicator catalogue (the web crate does not link the
@@ -38,7 +61,6 @@ pub fn services(
 pub fn indicator_cards(
     catalogue: &crate::cli::CatalogueArgs,
 ) -> anyhow::Result<Vec<qinglian_web::IndicatorCard>> {
-    use qinglian_screen::ParamValue;
     let c = qinglian_screen::Catalogue::load(&catalogue.indicators)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(c.all()
@@ -63,17 +85,7 @@ pub fn indicator_cards(
                 .iter()
                 .map(|p| qinglian_web::IndicatorParam {
                     name: p.name.clone(),
-                    default: match &p.default {
-                        ParamValue::Int(v) => v.to_string(),
-                        ParamValue::Float(v) => v.to_string(),
-                        ParamValue::Money(fen) => {
-                            format!("{} 元", qinglian_core::money::format_yuan(*fen))
-                        }
-                        ParamValue::Bool(true) => "是 true".into(),
-                        ParamValue::Bool(false) => "否 false".into(),
-                        ParamValue::Text(t) => t.clone(),
-                        ParamValue::Date(d) => d.to_string(),
-                    },
+                    default: param_text(&p.default),
                     description_zh: p.description_zh.trim().to_owned(),
                     description_en: p.description_en.trim().to_owned(),
                 })
@@ -107,7 +119,7 @@ pub async fn serve_until_ctrl_c(
 pub async fn run(ctx: &Ctx, catalogue: &crate::cli::CatalogueArgs) -> anyhow::Result<ExitCode> {
     let env = ensure_store(&ctx.settings).await?;
     let store = env.store;
-    let services = services(&env.ledger, catalogue)?;
+    let services = services(&store, &env.ledger, catalogue, &ctx.settings)?;
     let cards = indicator_cards(catalogue)?;
     // Background jobs (escalation, routine screening, re-checks) every `jobs::SCHEDULE`.
     let jobs = super::jobs::spawn_periodic(

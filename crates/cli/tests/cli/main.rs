@@ -5,6 +5,9 @@
 mod letters;
 mod lottery;
 mod ocds;
+mod ocds_parity;
+mod ocds_pr;
+mod web_pages;
 mod workflow;
 
 use std::io::{BufRead, BufReader, Write};

@@ -91,6 +91,16 @@ impl Store {
         rows.into_iter().map(entry_from_row).collect()
     }
 
+    /// The newest `limit` entries of one kind, newest first (e.g. the recent screening runs).
+    pub async fn ledger_recent(&self, kind: &str, limit: i64) -> Result<Vec<LedgerEntry>> {
+        let sql = format!(
+            "SELECT {ENTRY_COLS} FROM ledger_entries WHERE kind = $1 ORDER BY idx DESC LIMIT $2"
+        );
+        let rows: Vec<EntryRow> =
+            on_pool!(self, p => sqlx::query_as(&sql).bind(kind).bind(limit).fetch_all(p).await)?;
+        rows.into_iter().map(entry_from_row).collect()
+    }
+
     /// The history of one object, oldest first.
     pub async fn ledger_object_history(
         &self,

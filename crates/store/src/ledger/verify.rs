@@ -557,8 +557,7 @@ fn check_columns(
 }
 
 /// Kinds whose entries determine the state of users and tokens.
-const TRACKED_KINDS: &str =
-    "'user_created', 'user_disabled', 'user_enabled', 'token_created', 'token_revoked'";
+const TRACKED_KINDS: &str = "'user_created', 'user_disabled', 'user_enabled', 'user_changed', 'token_created', 'token_revoked'";
 
 impl Store {
     /// Replays every tracked object's ledger history against the current rows (users and
@@ -592,6 +591,16 @@ impl Store {
             match v["kind"].as_str().unwrap_or_default() {
                 "user_created" => {
                     users.insert(text("username"), false);
+                }
+                "user_changed" => {
+                    let name = text("username");
+                    if !users.contains_key(&name) {
+                        return Err(fail(
+                            "LEDGER_HISTORY",
+                            format!("第 {idx} 条改变了从未创建过的用户 {name}"),
+                            format!("entry {idx} changes user {name}, who was never created"),
+                        ));
+                    }
                 }
                 "user_disabled" | "user_enabled" => {
                     let name = text("username");

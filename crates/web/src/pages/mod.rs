@@ -4,20 +4,31 @@
 //! through the `bi` (markup) and `pair` (plain text) template functions: Chinese first,
 //! English first after `?lang=en` (remembered in the `ql_lang` cookie).
 
+pub mod admin;
 mod cockpit;
+mod forms;
 mod home;
+mod import;
 mod login;
 mod lottery;
 mod reports;
+mod screening;
+mod work;
 
 pub use cockpit::{
     IndicatorCard, IndicatorParam, clue_page, clue_proof, division_page, hit_page, indicator_page,
     indicators_page, unit_page,
 };
 pub use home::home;
+pub use import::{import_page, import_submit};
 pub use login::{login_form, login_submit, logout};
 pub use lottery::{lottery_file, lottery_page, lottery_verify};
 pub use reports::{report_form, report_status_page, report_submit};
+pub use screening::{screening_page, screening_submit};
+pub use work::{
+    clue_item_add, clue_item_verify, clue_move, hit_decide, hit_open_clue, inbox_page, inbox_read,
+    letter_ack, my_unit_page, unit_item_report, work_page,
+};
 
 use crate::auth::{self, cookie};
 use crate::error::ApiError;
@@ -52,6 +63,24 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/cockpit_body.html"),
     ),
     ("cell.html", include_str!("../../templates/cell.html")),
+    ("actions.html", include_str!("../../templates/actions.html")),
+    ("import.html", include_str!("../../templates/import.html")),
+    (
+        "screening.html",
+        include_str!("../../templates/screening.html"),
+    ),
+    (
+        "admin_users.html",
+        include_str!("../../templates/admin_users.html"),
+    ),
+    (
+        "admin_tokens.html",
+        include_str!("../../templates/admin_tokens.html"),
+    ),
+    (
+        "admin_params.html",
+        include_str!("../../templates/admin_params.html"),
+    ),
 ];
 
 const CSS: &str = include_str!("../../assets/app.css");

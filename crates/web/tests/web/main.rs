@@ -5,12 +5,14 @@
 //! PostgreSQL: 127.0.0.1:5432 by default, `QINGLIAN_TEST_PG` to change; a fresh database per
 //! run; skipped when unreachable except under `CI=true`.
 
+mod admin;
 mod api_workflow;
 mod browser;
 mod cockpit;
 mod lottery;
 mod matrix;
 mod reports;
+mod work;
 
 use qinglian_core::{DivisionCode, Role};
 use qinglian_store::testing::PgTestDb;

@@ -188,7 +188,238 @@ async fn every_role_and_token_by_every_route_inside_and_outside() {
             }
         }
     }
+    cells += gated_pages(&s, &people, &mut wrong).await;
     assert!(cells > 150, "the matrix covers {cells} cells");
+    assert!(
+        wrong.is_empty(),
+        "{} cells differ:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+    s.stop().await;
+}
+
+/// Pages of the import and screening desk (administrators and analysts) and of administration
+/// (administrators only).
+const DESK_PAGES: [&str; 4] = [
+    "/import",
+    "/import?format=xlsx",
+    "/screening",
+    "/screening?format=xlsx",
+];
+const ADMIN_PAGES: [&str; 3] = ["/admin/users", "/admin/tokens", "/admin/parameters"];
+const DESK_FORMS: [&str; 2] = ["/import", "/screening"];
+const ADMIN_FORMS: [&str; 8] = [
+    "/admin/users",
+    "/admin/users/m-auditor/scope",
+    "/admin/users/m-auditor/disable",
+    "/admin/users/m-auditor/enable",
+    "/admin/tokens",
+    "/admin/tokens/1/revoke",
+    "/admin/parameters",
+    "/admin/parameters/remove",
+];
+
+/// Every role × the desk and admin pages and forms. Pages: 200 for the allowed roles, 403
+/// otherwise. Forms, sent with the session's own CSRF token to this read-only server: 503
+/// (nothing to change with) for the allowed roles, 403 for the others, so no form changes
+/// anything for a role that may not use it. Signed out, and with only an API token (pages
+/// take sessions), every page leads to the sign-in form.
+async fn gated_pages(s: &Server, people: &[(String, Who)], wrong: &mut Vec<String>) -> usize {
+    let mut cells = 0;
+    let mut check = |what: String, got: StatusCode, want: StatusCode| {
+        cells += 1;
+        if got != want {
+            wrong.push(format!("{what}: {got}, want {want}"));
+        }
+    };
+    for (name, who) in people {
+        let c = sign_in(s, name).await;
+        let home = c
+            .get(s.url("/"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = super::hidden(&home, "csrf");
+        let (desk, admin) = match who {
+            Who::Division(Role::Admin) => (true, true),
+            Who::Division(Role::Analyst) => (true, false),
+            _ => (false, false),
+        };
+        let page_want = |ok: bool| {
+            if ok {
+                StatusCode::OK
+            } else {
+                StatusCode::FORBIDDEN
+            }
+        };
+        let form_want = |ok: bool| {
+            if ok {
+                StatusCode::SERVICE_UNAVAILABLE
+            } else {
+                StatusCode::FORBIDDEN
+            }
+        };
+        for (paths, ok) in [(&DESK_PAGES[..], desk), (&ADMIN_PAGES[..], admin)] {
+            for path in paths {
+                let got = status(&c, s, path, None).await;
+                check(format!("{name} GET {path}"), got, page_want(ok));
+            }
+        }
+        for (paths, ok) in [(&DESK_FORMS[..], desk), (&ADMIN_FORMS[..], admin)] {
+            for path in paths {
+                let got = c
+                    .post(s.url(path))
+                    .form(&[
+                        ("csrf", csrf.as_str()),
+                        ("target", "all"),
+                        ("role", "auditor"),
+                        ("scope", "330106"),
+                        ("username", "x"),
+                    ])
+                    .send()
+                    .await
+                    .unwrap()
+                    .status();
+                check(format!("{name} POST {path}"), got, form_want(ok));
+            }
+        }
+        // Nav links only for what the role may use.
+        check(
+            format!("{name} nav shows import"),
+            if home.contains(r#"href="/import""#) {
+                StatusCode::OK
+            } else {
+                StatusCode::FORBIDDEN
+            },
+            page_want(desk),
+        );
+        check(
+            format!("{name} nav shows admin"),
+            if home.contains(r#"href="/admin/users""#) {
+                StatusCode::OK
+            } else {
+                StatusCode::FORBIDDEN
+            },
+            page_want(admin),
+        );
+    }
+    let bare = client();
+    for path in DESK_PAGES.iter().chain(&ADMIN_PAGES) {
+        let got = status(&bare, s, path, None).await;
+        check(format!("signed out GET {path}"), got, StatusCode::SEE_OTHER);
+    }
+    cells
+}
+
+/// The workflow's forms (clue and hit pages) × every role × an object inside and outside,
+/// on a server that may change state. Inside, the form always comes back (303) with the
+/// outcome: the store's role refusal (`*_FORBIDDEN`) for roles that may not take the step,
+/// anything else for supervisors and administrators (the requests are chosen so that their
+/// answer is a state refusal, not a change, where that matters). Outside: 404, like a missing
+/// object. The work pages answer every signed-in role and send the signed-out to sign in.
+#[tokio::test]
+async fn workflow_forms_by_role_inside_and_outside() {
+    let (store, dir) = sqlite_store().await;
+    let ledger = qinglian_store::testing::test_ledger(&store).await;
+    fixture::seed(&store, &ledger).await.unwrap();
+    let mut people: Vec<(String, Who)> = Vec::new();
+    for role in Role::ALL {
+        if role == Role::Unit {
+            continue;
+        }
+        let name = format!("w-{}", role.as_str());
+        add_user(&store, &name, &name, role, &["330106"], &[]).await;
+        people.push((name, Who::Division(role)));
+    }
+    add_user(&store, "w-unit", "北山某村", Role::Unit, &[], &["XH-VIL"]).await;
+    people.push(("w-unit".into(), Who::Unit));
+    let services = qinglian_web::Services {
+        ledger,
+        indicators: std::sync::Arc::new(Vec::new()),
+        analysis: None,
+    };
+    let s = super::start_serving(store, Some(services), WebConfig::default(), Some(dir)).await;
+    let forms = |o: &Objects| -> Vec<(String, Vec<(&'static str, &'static str)>)> {
+        vec![
+            (
+                format!("/clues/{}/move", o.clue),
+                vec![("to", "registered")],
+            ),
+            (
+                format!("/clues/{}/items", o.clue),
+                vec![("text", ""), ("deadline", "2099-01-01")],
+            ),
+            (
+                format!("/hits/{}/decide", o.hit),
+                vec![("decision", "unsure")],
+            ),
+            (format!("/hits/{}/clue", o.hit), vec![]),
+        ]
+    };
+    let mut wrong = Vec::new();
+    let mut cells = 0;
+    for (name, who) in &people {
+        let c = sign_in(&s, name).await;
+        for path in ["/work", "/inbox", "/my-unit", "/work?format=xlsx"] {
+            cells += 1;
+            let got = status(&c, &s, path, None).await;
+            if got != StatusCode::OK {
+                wrong.push(format!("{name} GET {path}: {got}"));
+            }
+        }
+        let home = c
+            .get(s.url("/"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = super::hidden(&home, "csrf");
+        let acts = matches!(who, Who::Division(Role::Admin | Role::Supervisor));
+        for (side, objects) in [("inside", inside(*who)), ("outside", outside())] {
+            for (path, fields) in forms(&objects) {
+                let mut f = vec![("csrf", csrf.as_str())];
+                f.extend(fields);
+                let res = c.post(s.url(&path)).form(&f).send().await.unwrap();
+                let got = res.status();
+                let flash = res
+                    .headers()
+                    .get_all(reqwest::header::SET_COOKIE)
+                    .iter()
+                    .filter_map(|v| v.to_str().ok())
+                    .find_map(|v| v.strip_prefix("ql_flash="))
+                    .and_then(|v| v.split('.').next())
+                    .unwrap_or_default()
+                    .to_owned();
+                cells += 1;
+                let ok = match side {
+                    "outside" => got == StatusCode::NOT_FOUND,
+                    _ => {
+                        got == StatusCode::SEE_OTHER
+                            && !flash.is_empty()
+                            && flash.ends_with("_FORBIDDEN") != acts
+                    }
+                };
+                if !ok {
+                    wrong.push(format!("{name} {side} POST {path}: {got} {flash}"));
+                }
+            }
+        }
+    }
+    let bare = client();
+    for path in ["/work", "/inbox", "/my-unit"] {
+        cells += 1;
+        let got = status(&bare, &s, path, None).await;
+        if got != StatusCode::SEE_OTHER {
+            wrong.push(format!("signed out GET {path}: {got}"));
+        }
+    }
+    assert!(cells > 70, "the matrix covers {cells} cells");
     assert!(
         wrong.is_empty(),
         "{} cells differ:\n{}",

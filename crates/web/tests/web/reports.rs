@@ -32,6 +32,7 @@ pub(crate) async fn start_writable(cfg: WebConfig) -> Server {
     let services = Services {
         ledger,
         indicators: Arc::new(Vec::new()),
+        analysis: None,
     };
     super::start_serving(store, Some(services), cfg, Some(dir)).await
 }

@@ -9,7 +9,7 @@ mod area;
 mod clue;
 mod hit;
 mod indicator;
-mod labels;
+pub(super) mod labels;
 
 pub(super) use area::overview_parts;
 pub use area::{division_page, unit_page};
@@ -128,6 +128,8 @@ pub(super) struct Page {
     pub figures: Vec<Figure>,
     pub charts: Vec<Chart>,
     pub tables: Vec<Table>,
+    /// The workflow's actions this user may take here (`crate::pages::work`).
+    pub forms: Vec<super::work::ActionForm>,
 }
 
 /// The common path of every cockpit page: language, session (else to the sign-in form), the
@@ -145,6 +147,8 @@ where
 {
     let q = q.map(|q| q.0).unwrap_or_default();
     let (lang, lang_cookie) = resolve_lang(q.lang.as_deref(), &headers, state.https());
+    // The outcome of the action form that redirected here, shown once.
+    let flash = super::work::take_flash(&headers, state.https());
     let res = match auth::session(&state, &headers).await {
         Err(e) => error_page(lang, &e),
         Ok(None) => see_other(&format!("/login?next={}", super::pct(&path))),
@@ -153,13 +157,15 @@ where
             Ok(page) if wants_xlsx(q.format.as_deref()) => {
                 xlsx_response(&page.stem, &page.tables.iter().collect::<Vec<_>>())
             }
-            Ok(page) => match render_page(&page, &p, &csrf, lang, &path) {
-                Ok(html) => html.into_response(),
-                Err(e) => error_page(lang, &e),
-            },
+            Ok(page) => {
+                match render_page(&page, &p, &csrf, lang, &path, flash.as_ref().map(|f| &f.0)) {
+                    Ok(html) => html.into_response(),
+                    Err(e) => error_page(lang, &e),
+                }
+            }
         },
     };
-    with_cookies(res, lang_cookie)
+    with_cookies(res, lang_cookie.into_iter().chain(flash.map(|f| f.1)))
 }
 
 /// What the navigation bar needs about the signed-in user.
@@ -169,6 +175,9 @@ pub(super) fn nav_user(p: &Principal, csrf: &str) -> Value {
         role_zh => p.role.name_zh(),
         role_en => p.role.name_en(),
         csrf => csrf,
+        can_import => p.role.can_import(),
+        can_admin => p.role.can_admin(),
+        is_unit => p.role == qinglian_core::Role::Unit,
     }
 }
 
@@ -178,6 +187,7 @@ fn render_page(
     csrf: &str,
     lang: Lang,
     path: &str,
+    flash: Option<&super::work::Flash>,
 ) -> Result<axum::response::Html<String>, ApiError> {
     let export = format!("{path}?format=xlsx");
     render(
@@ -186,6 +196,7 @@ fn render_page(
             page => page_ctx(page),
             export_href => export,
             nav => nav_user(p, csrf),
+            flash => flash,
             ..base(lang, path, None)
         },
     )
@@ -203,6 +214,7 @@ pub(super) fn page_ctx(page: &Page) -> Value {
         figures => &page.figures,
         charts => &page.charts,
         tables => &page.tables,
+        forms => &page.forms,
     }
 }
 
@@ -318,6 +330,7 @@ mod tests {
                 crate::charts::bar_chart("b", &[], "暂无 / none"),
             )],
             tables: vec![t, empty],
+            forms: Vec::new(),
         }
     }
 
@@ -331,7 +344,7 @@ mod tests {
             scope: Scope::Divisions(vec![]),
         };
         for lang in [Lang::Zh, Lang::En] {
-            let html = render_page(&sample(), &p, "tok", lang, "/divisions/330106")
+            let html = render_page(&sample(), &p, "tok", lang, "/divisions/330106", None)
                 .unwrap()
                 .0;
             assert!(!html.contains("<script"), "escaped title");
