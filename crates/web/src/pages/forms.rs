@@ -5,6 +5,8 @@ use super::{Lang, base, error_page, render, resolve_lang, see_other, with_cookie
 use crate::auth::{self, ct_eq};
 use crate::error::ApiError;
 use crate::state::AppState;
+use axum::Form;
+use axum::extract::rejection::FormRejection;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use minijinja::value::Value;
@@ -94,6 +96,29 @@ pub(super) async fn caller(
             error_page(lang, &forbidden(need)),
             lang_cookie,
         )),
+    }
+}
+
+/// A posted form's CSRF token, so one preamble serves every analyst and admin form.
+pub(super) trait HasCsrf {
+    fn csrf(&self) -> &str;
+}
+
+/// The caller and the form it posted, or the answer to send instead: the sign-in form, a 403
+/// page, or the refusal of a wrong CSRF token. A form that does not parse counts as empty,
+/// so its token fails.
+pub(super) async fn posted<F: Default + HasCsrf>(
+    state: &AppState,
+    headers: &HeaderMap,
+    form: Result<Form<F>, FormRejection>,
+    path: &str,
+    need: Need,
+) -> Result<(Caller, F), Response> {
+    let c = caller(state, headers, None, path, need).await?;
+    let f = form.map(|f| f.0).unwrap_or_default();
+    match c.check_csrf(f.csrf()) {
+        Some(res) => Err(res),
+        None => Ok((c, f)),
     }
 }
 

@@ -3,7 +3,7 @@
 //! screening entry of the ledger, from the command line, the jobs and this page) with their
 //! hit counts. One run at a time, off the request threads.
 
-use super::forms::{Caller, Need, caller, done, msg_ctx, unavailable};
+use super::forms::{Caller, HasCsrf, Need, caller, done, msg_ctx, posted, unavailable};
 use crate::analysis::{Progress, RunState, ScreenRequest};
 use crate::error::ApiError;
 use crate::export::{Cell, Table, wants_xlsx, xlsx_response};
@@ -38,6 +38,12 @@ pub struct ScreeningForm {
     pub target: String,
     /// `YYYY-MM-DD`, empty for today.
     pub as_of: String,
+}
+
+impl HasCsrf for ScreeningForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
 }
 
 /// Unix seconds as Beijing time, as the pages show times.
@@ -173,14 +179,10 @@ pub async fn screening_submit(
     headers: HeaderMap,
     form: Result<Form<ScreeningForm>, FormRejection>,
 ) -> Response {
-    let c = match caller(&state, &headers, None, PATH, Need::Import).await {
-        Ok(c) => c,
+    let (c, f) = match posted(&state, &headers, form, PATH, Need::Import).await {
+        Ok(x) => x,
         Err(res) => return res,
     };
-    let f = form.map(|f| f.0).unwrap_or_default();
-    if let Some(res) = c.check_csrf(&f.csrf) {
-        return res;
-    }
     let Some(analysis) = state.services.as_ref().and_then(|s| s.analysis.clone()) else {
         return c.error(&unavailable());
     };

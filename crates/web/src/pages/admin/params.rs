@@ -5,7 +5,7 @@
 use super::{AdminQuery, notice, outside};
 use crate::analysis::OverrideChange;
 use crate::error::ApiError;
-use crate::pages::forms::{Caller, Need, caller, done, msg_ctx, unavailable};
+use crate::pages::forms::{Caller, HasCsrf, Need, caller, done, msg_ctx, posted, unavailable};
 use crate::state::AppState;
 use axum::Form;
 use axum::extract::rejection::{FormRejection, QueryRejection};
@@ -26,6 +26,12 @@ pub struct OverrideForm {
     pub target: String,
     pub division: String,
     pub value: String,
+}
+
+impl HasCsrf for OverrideForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
 }
 
 fn render(
@@ -122,14 +128,10 @@ async fn change(
     form: Result<Form<OverrideForm>, FormRejection>,
     set: bool,
 ) -> Response {
-    let c = match caller(&state, &headers, None, PATH, Need::Admin).await {
-        Ok(c) => c,
+    let (c, f) = match posted(&state, &headers, form, PATH, Need::Admin).await {
+        Ok(x) => x,
         Err(res) => return res,
     };
-    let f = form.map(|f| f.0).unwrap_or_default();
-    if let Some(res) = c.check_csrf(&f.csrf) {
-        return res;
-    }
     let Some(analysis) = state.services.as_ref().and_then(|s| s.analysis.clone()) else {
         return c.error(&unavailable());
     };

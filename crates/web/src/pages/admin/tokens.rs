@@ -4,7 +4,7 @@
 use super::users::CsrfForm;
 use super::{AdminQuery, managed_users, notice, refused, services};
 use crate::error::ApiError;
-use crate::pages::forms::{Caller, Need, caller, done, msg_ctx};
+use crate::pages::forms::{Caller, HasCsrf, Need, caller, done, msg_ctx, posted};
 use crate::pages::screening::fmt_time;
 use crate::state::AppState;
 use axum::Form;
@@ -23,6 +23,12 @@ pub struct TokenForm {
     pub csrf: String,
     pub user: String,
     pub name: String,
+}
+
+impl HasCsrf for TokenForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
 }
 
 /// Usernames this administrator manages.
@@ -105,14 +111,10 @@ pub async fn token_create(
     headers: HeaderMap,
     form: Result<Form<TokenForm>, FormRejection>,
 ) -> Response {
-    let c = match caller(&state, &headers, None, PATH, Need::Admin).await {
-        Ok(c) => c,
+    let (c, f) = match posted(&state, &headers, form, PATH, Need::Admin).await {
+        Ok(x) => x,
         Err(res) => return res,
     };
-    let f = form.map(|f| f.0).unwrap_or_default();
-    if let Some(res) = c.check_csrf(&f.csrf) {
-        return res;
-    }
     let result = async {
         let ledger = &services(&state)?.ledger;
         if !managed_names(&state, &c).await?.contains(&f.user) {
@@ -163,14 +165,10 @@ pub async fn token_revoke(
     Path(id): Path<i64>,
     form: Result<Form<CsrfForm>, FormRejection>,
 ) -> Response {
-    let c = match caller(&state, &headers, None, PATH, Need::Admin).await {
-        Ok(c) => c,
+    let (c, _) = match posted(&state, &headers, form, PATH, Need::Admin).await {
+        Ok(x) => x,
         Err(res) => return res,
     };
-    let f = form.map(|f| f.0).unwrap_or_default();
-    if let Some(res) = c.check_csrf(&f.csrf) {
-        return res;
-    }
     let result = async {
         let ledger = &services(&state)?.ledger;
         let names = managed_names(&state, &c).await?;

@@ -3,7 +3,7 @@
 
 use super::{AdminQuery, managed_users, notice, outside, refused, requested_scope, services};
 use crate::error::ApiError;
-use crate::pages::forms::{Caller, Need, caller, done, msg_ctx};
+use crate::pages::forms::{Caller, HasCsrf, Need, caller, done, msg_ctx, posted};
 use crate::state::AppState;
 use axum::Form;
 use axum::extract::rejection::{FormRejection, QueryRejection};
@@ -29,10 +29,22 @@ pub struct UserForm {
     pub password: String,
 }
 
+impl HasCsrf for UserForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct CsrfForm {
     pub csrf: String,
+}
+
+impl HasCsrf for CsrfForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
 }
 
 async fn render(
@@ -111,14 +123,10 @@ pub async fn user_add(
     headers: HeaderMap,
     form: Result<Form<UserForm>, FormRejection>,
 ) -> Response {
-    let c = match caller(&state, &headers, None, PATH, Need::Admin).await {
-        Ok(c) => c,
+    let (c, f) = match posted(&state, &headers, form, PATH, Need::Admin).await {
+        Ok(x) => x,
         Err(res) => return res,
     };
-    let f = form.map(|f| f.0).unwrap_or_default();
-    if let Some(res) = c.check_csrf(&f.csrf) {
-        return res;
-    }
     let result = async {
         let ledger = &services(&state)?.ledger;
         let (role, divisions, units) = requested_scope(&state, &c.p, &f.role, &f.scope).await?;
@@ -185,14 +193,10 @@ pub async fn user_scope(
     Path(username): Path<String>,
     form: Result<Form<UserForm>, FormRejection>,
 ) -> Response {
-    let c = match caller(&state, &headers, None, PATH, Need::Admin).await {
-        Ok(c) => c,
+    let (c, f) = match posted(&state, &headers, form, PATH, Need::Admin).await {
+        Ok(x) => x,
         Err(res) => return res,
     };
-    let f = form.map(|f| f.0).unwrap_or_default();
-    if let Some(res) = c.check_csrf(&f.csrf) {
-        return res;
-    }
     let result = async {
         let ledger = &services(&state)?.ledger;
         managed(&state, &c, &username).await?;
@@ -224,14 +228,10 @@ async fn set_disabled(
     form: Result<Form<CsrfForm>, FormRejection>,
     disabled: bool,
 ) -> Response {
-    let c = match caller(&state, &headers, None, PATH, Need::Admin).await {
-        Ok(c) => c,
+    let (c, _) = match posted(&state, &headers, form, PATH, Need::Admin).await {
+        Ok(x) => x,
         Err(res) => return res,
     };
-    let f = form.map(|f| f.0).unwrap_or_default();
-    if let Some(res) = c.check_csrf(&f.csrf) {
-        return res;
-    }
     let result = async {
         let ledger = &services(&state)?.ledger;
         managed(&state, &c, &username).await?;
