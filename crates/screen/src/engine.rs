@@ -139,6 +139,11 @@ impl Engine {
         &self.inputs
     }
 
+    /// The session, for read-only lookups inside the crate (evidence records).
+    pub(crate) fn context(&self) -> &SessionContext {
+        &self.ctx
+    }
+
     pub fn has(&self, dataset: &str) -> bool {
         self.inputs.contains_key(dataset)
     }

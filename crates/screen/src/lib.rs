@@ -7,6 +7,7 @@
 pub mod catalogue;
 pub mod engine;
 pub mod error;
+pub mod evidence;
 pub mod fixture;
 pub mod hit;
 pub mod indicator;

@@ -312,7 +312,18 @@ impl Store {
     /// Hits the principal may see, newest indicator order: by indicator, unit, id.
     pub async fn list_hits(&self, p: &Principal, filter: &HitFilter) -> Result<Vec<HitRecord>> {
         let f = scope::hits(p, "h", 1);
-        let mut sql = format!("{SELECT} WHERE {}", f.sql);
+        // SQLite has no range statistics, so it would take the division index and sort the
+        // whole jurisdiction; walking the listing order and stopping at the page is faster for
+        // any division-wide view (unit-scoped users and one unit's hits keep the unit index).
+        let walk = self.backend() == crate::Backend::Sqlite
+            && filter.unit_id.is_none()
+            && !matches!(p.scope, scope::Scope::Units(_));
+        let from = if walk {
+            SELECT.replace("FROM hits h", "FROM hits h INDEXED BY hits_listing")
+        } else {
+            SELECT.to_owned()
+        };
+        let mut sql = format!("{from} WHERE {}", f.sql);
         let mut extra: Vec<String> = Vec::new();
         for (col, v) in [
             ("h.indicator_id", &filter.indicator_id),

@@ -82,6 +82,8 @@ impl Backend {
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: Pool,
+    /// The cockpit's aggregates for the current ledger size (see `cockpit::cache`).
+    cache: std::sync::Arc<cockpit::cache::ReadCache>,
 }
 
 impl Store {
@@ -98,6 +100,7 @@ impl Store {
                 .map_err(StoreError::connect)?;
             Store {
                 pool: Pool::Postgres(pool),
+                cache: Default::default(),
             }
         } else if url.starts_with("sqlite:") {
             let opts = SqliteConnectOptions::from_str(url)
@@ -115,11 +118,23 @@ impl Store {
                 .map_err(StoreError::connect)?;
             Store {
                 pool: Pool::Sqlite(pool),
+                cache: Default::default(),
             }
         } else {
             return Err(StoreError::BadUrl(redact_url(url)));
         };
         store.migrate().await?;
+        if let Pool::Sqlite(p) = &store.pool {
+            // Table statistics for the planner (SQLite gathers none by itself): analyses only
+            // what changed a lot since the last time, with a bounded sample, so it stays cheap.
+            let mut c = p.acquire().await?;
+            sqlx::query("PRAGMA analysis_limit = 1000")
+                .execute(&mut *c)
+                .await?;
+            sqlx::query("PRAGMA optimize = 0x10002")
+                .execute(&mut *c)
+                .await?;
+        }
         Ok(store)
     }
 

@@ -8,8 +8,9 @@
 //!
 //! Settings (environment): `BENCH_CLIENTS` (100), `BENCH_SECONDS` (60), `BENCH_UNITS` units per
 //! township (10), `BENCH_HITS` hits per unit (24), `BENCH_CLUE_EVERY` (20: a clue for every
-//! 20th hit), `BENCH_PG` a PostgreSQL URL to run on instead of SQLite. The clients run in
-//! this process on their own runtime threads; the server has its own runtime.
+//! 20th hit), `BENCH_PG` a PostgreSQL URL to run on instead of SQLite. The server runs in a
+//! second process (this binary again, with `BENCH_SERVE` set to the database URL), so the
+//! clients and the server share nothing but loopback, as with `wrk` or `oha`.
 
 #[path = "cockpit_load/seed.rs"]
 mod seed;
@@ -84,7 +85,35 @@ fn pct(sorted: &[f64], p: f64) -> f64 {
     sorted[i]
 }
 
+/// The server process: opens the seeded store, serves on 127.0.0.1:0, prints its address
+/// and serves until its standard input closes (the parent exits or drops the pipe).
+fn serve_child(url: &str) -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let store = Store::open(url).await?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        println!("http://{}", listener.local_addr()?);
+        let cfg = WebConfig {
+            indicators: cards(),
+            ..Default::default()
+        };
+        let stdin_closed = async {
+            let _ = tokio::task::spawn_blocking(|| {
+                std::io::Read::read_to_end(&mut std::io::stdin(), &mut Vec::new())
+            })
+            .await;
+        };
+        qinglian_web::serve(listener, store, None, cfg, stdin_closed).await?;
+        anyhow::Ok(())
+    })
+}
+
 fn main() -> anyhow::Result<()> {
+    if let Ok(url) = std::env::var("BENCH_SERVE") {
+        return serve_child(&url);
+    }
     let clients = env_or("BENCH_CLIENTS", 100);
     let seconds = env_or("BENCH_SECONDS", 60);
     let (units, hits, clue_every) = (
@@ -119,22 +148,21 @@ fn main() -> anyhow::Result<()> {
         seeded.clues.len(),
         t.elapsed().as_secs_f64()
     );
-    let listener = server_rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let cfg = WebConfig {
-        indicators: cards(),
-        ..Default::default()
+    let mut server = std::process::Command::new(std::env::current_exe()?)
+        .env("BENCH_SERVE", &url)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()?;
+    let base = {
+        let out = server.stdout.take().expect("piped");
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(out), &mut line)?;
+        line.trim().to_owned()
     };
-    let (stop, rx) = tokio::sync::oneshot::channel::<()>();
-    let served = server_rt.spawn(qinglian_web::serve(
-        listener,
-        store.clone(),
-        None,
-        cfg,
-        async move {
-            let _ = rx.await;
-        },
-    ));
+    anyhow::ensure!(
+        base.starts_with("http://"),
+        "the server did not start: {base:?}"
+    );
     let mut sessions = Vec::new();
     for _ in 0..clients {
         let now = chrono::Utc::now().timestamp();
@@ -198,8 +226,8 @@ fn main() -> anyhow::Result<()> {
         }
     });
     let elapsed = started.elapsed().as_secs_f64();
-    let _ = stop.send(());
-    server_rt.block_on(served)??;
+    drop(server.stdin.take());
+    server.wait()?;
     let samples = samples.lock().unwrap();
     let total: usize = samples.values().map(|(v, _)| v.len()).sum();
     let errors: u64 = samples.values().map(|(_, e)| e).sum();

@@ -145,6 +145,27 @@ pub trait Analysis: Send + Sync {
         &self,
         change: OverrideChange,
     ) -> BoxFuture<'_, anyhow::Result<Result<u64, Msg>>>;
+
+    /// The lake records behind a hit the caller may already see (the page checked).
+    fn evidence(
+        &self,
+        hit: qinglian_store::HitRecord,
+    ) -> BoxFuture<'_, anyhow::Result<Vec<EvidenceTable>>>;
+}
+
+/// The records behind a hit: rows of one dataset, at the hit's recorded snapshot, found by one
+/// of the hit's record keys; personal datasets come masked.
+#[derive(Debug, Clone, Serialize)]
+pub struct EvidenceTable {
+    pub dataset: String,
+    pub name_zh: String,
+    pub key: String,
+    pub value: String,
+    /// (column name, Chinese header).
+    pub columns: Vec<(String, String)>,
+    pub rows: Vec<Vec<String>>,
+    pub truncated: bool,
+    pub masked: bool,
 }
 
 /// What the import and screening pages remember in this process: each user's last import

@@ -12,8 +12,9 @@ use qinglian_screen::{Catalogue, Limits, Overrides, ScreenError};
 use qinglian_store::Store;
 use qinglian_store::ledger::{Ledger, Unit};
 use qinglian_web::{
-    BoxFuture, ImportOutcome, ImportRequest, ImportedDataset, LocalBoxFuture, OverrideChange,
-    OverrideValue, ParamDef, Progress, ScreenRequest, ScreenSummary, ScreenedIndicator,
+    BoxFuture, EvidenceTable, ImportOutcome, ImportRequest, ImportedDataset, LocalBoxFuture,
+    OverrideChange, OverrideValue, ParamDef, Progress, ScreenRequest, ScreenSummary,
+    ScreenedIndicator,
 };
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
@@ -302,6 +303,35 @@ impl qinglian_web::Analysis for CliAnalysis {
                     })
                     .collect(),
             }))
+        })
+    }
+
+    fn evidence(
+        &self,
+        hit: qinglian_store::HitRecord,
+    ) -> BoxFuture<'_, anyhow::Result<Vec<EvidenceTable>>> {
+        Box::pin(async move {
+            let recorded = super::screen::hit_of(&hit)?;
+            let Some(ind) = self.catalogue.get(&recorded.indicator_id) else {
+                return Ok(Vec::new());
+            };
+            let lake = qinglian_lake::Lake::new(self.settings.lake_dir());
+            let mut engine = qinglian_screen::Engine::new(Limits::default())?;
+            engine.register_recorded(&lake, &recorded.inputs)?;
+            let found = qinglian_screen::evidence::records(&engine, ind, &recorded, 50).await?;
+            Ok(found
+                .into_iter()
+                .map(|e| EvidenceTable {
+                    dataset: e.dataset,
+                    name_zh: e.name_zh,
+                    key: e.key,
+                    value: e.value,
+                    columns: e.columns,
+                    rows: e.rows,
+                    truncated: e.truncated,
+                    masked: e.masked,
+                })
+                .collect())
         })
     }
 

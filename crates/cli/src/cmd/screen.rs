@@ -327,7 +327,7 @@ fn v<T: serde::Serialize>(x: &T) -> Value {
 }
 
 /// A stored hit back as the engine's type (for `hits rerun`).
-fn hit_of(r: &HitRecord) -> anyhow::Result<Hit> {
+pub(crate) fn hit_of(r: &HitRecord) -> anyhow::Result<Hit> {
     let bad = || format!("存储中的命中 {0} 已损坏 / stored hit {0} is corrupt", r.id);
     Ok(Hit {
         id: r.id.clone(),

@@ -3,77 +3,11 @@
 //! shows the row-precise error and lands nothing; the fixed file lands; an override set on the
 //! parameter page changes what the next screening run started from the page finds.
 
+use super::served::{client, serve, sign_in};
 use super::{json, ok, open_store, q, synth};
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Stdio};
+use std::io::Write;
+use std::process::Stdio;
 use std::time::Duration;
-
-struct Served {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(data: &std::path::Path) -> Served {
-    let mut child = q(data)
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .unwrap()
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_owned();
-    Served {
-        child,
-        base: format!("http://{addr}"),
-    }
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-fn hidden(html: &str, name: &str) -> String {
-    html.split(&format!(r#"name="{name}" value=""#))
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .unwrap_or_default()
-        .to_owned()
-}
-
-/// Signs in through the form; returns the session's CSRF token.
-async fn sign_in(c: &reqwest::Client, base: &str, user: &str, password: &str) -> String {
-    let page = c.get(format!("{base}/login")).send().await.unwrap();
-    let csrf = hidden(&page.text().await.unwrap(), "csrf");
-    let res = c
-        .post(format!("{base}/login"))
-        .form(&[("username", user), ("password", password), ("csrf", &csrf)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 303, "sign-in");
-    let home = c.get(format!("{base}/")).send().await.unwrap();
-    hidden(&home.text().await.unwrap(), "csrf")
-}
 
 fn add_user(data: &std::path::Path, name: &str, role: &str, password: &str) {
     let mut child = q(data)
@@ -261,6 +195,32 @@ async fn an_override_set_on_the_page_changes_what_screening_finds() {
     assert!(page.contains("SL-R01"), "{page}");
     let before = sl_r01_hits(&data).await;
     assert!(before > 0, "the synthetic county has untendered leases");
+
+    // A hit's page shows the lake records behind it, read at the hit's recorded snapshot.
+    let hits = json(q(&data).arg("hits"));
+    let hit = hits
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["indicator_id"] == "SL-R01")
+        .expect("an SL-R01 hit");
+    let contract = hit["subject"]["contract_id"].as_str().unwrap();
+    let page = c
+        .get(format!("{}/hits/{}", s.base, hit["id"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("证据记录：房产租赁合同（contract_id = ") && page.contains(contract),
+        "{page}"
+    );
+    assert!(
+        page.contains("月租金"),
+        "the record's columns, by their Chinese headers"
+    );
 
     // A value of the wrong type is refused, bilingually, and nothing is written.
     let set = |value: &'static str| {

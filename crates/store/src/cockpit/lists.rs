@@ -1,7 +1,7 @@
 //! The short lists of the drill-down pages: active hits, open clues with their next deadline,
 //! hits by indicator, letters, child divisions and unit names. Each is one query, scoped first.
 
-use super::{ACTIVE_HIT, Area, FINISHED_HITS, NOT_FALSE_POSITIVE, cond, fetch};
+use super::{ACTIVE_HIT, Area, FINISHED_HITS, NOT_FALSE_POSITIVE, cache, cond, fetch, fetch_memo};
 use crate::scope::{self, Principal};
 use crate::{Result, Store, on_pool};
 use qinglian_core::DivisionCode;
@@ -105,7 +105,7 @@ impl Store {
                 sql.push_str(&format!(" AND {ACTIVE_HIT}"));
             }
             sql.push_str(&format!(" ORDER BY h.last_seen_at DESC, h.id LIMIT {want}"));
-            let rows: Vec<HitLine> = fetch!(self, sql, &binds)?;
+            let rows: Vec<HitLine> = fetch_memo!(self, sql, &binds)?;
             out.extend(rows);
         }
         Ok(out)
@@ -120,6 +120,7 @@ impl Store {
         now: i64,
         limit: i64,
     ) -> Result<Vec<ClueLine>> {
+        let now = cache::minute(now);
         let c = cond(p, scope::clues, "c", area, 1);
         let sql = format!(
             "SELECT c.id, c.status, c.unit_id, u.name AS unit_name, c.handler, c.summary, \
@@ -134,7 +135,7 @@ impl Store {
             c.sql,
             limit.clamp(1, 10_000)
         );
-        Ok(fetch!(self, sql, &c.binds)?)
+        fetch_memo!(self, sql, &c.binds)
     }
 
     /// Hits inside `area` by indicator, with their decisions. Active ones are the hits not
@@ -155,13 +156,13 @@ impl Store {
              FROM hits h WHERE {} GROUP BY h.indicator_id ORDER BY h.indicator_id",
             c.sql
         );
-        let mut lines: Vec<IndicatorLine> = fetch!(self, sql, &c.binds)?;
+        let mut lines: Vec<IndicatorLine> = fetch_memo!(self, sql, &c.binds)?;
         let sql = format!(
             "SELECT h.indicator_id, COUNT(*) FROM hits h WHERE {NOT_FALSE_POSITIVE} \
              AND h.id IN ({FINISHED_HITS}) AND {} GROUP BY h.indicator_id",
             c.sql
         );
-        let finished: Vec<(String, i64)> = fetch!(self, sql, &c.binds)?;
+        let finished: Vec<(String, i64)> = fetch_memo!(self, sql, &c.binds)?;
         for (ind, n) in finished {
             if let Some(l) = lines.iter_mut().find(|l| l.indicator_id == ind) {
                 l.active -= n;
@@ -184,7 +185,7 @@ impl Store {
             c.sql,
             limit.clamp(1, 10_000)
         );
-        Ok(fetch!(self, sql, &c.binds)?)
+        fetch_memo!(self, sql, &c.binds)
     }
 
     /// The registered children of a division that the principal may see: (code, name).

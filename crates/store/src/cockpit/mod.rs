@@ -10,8 +10,10 @@
 //! open clue), and active hits (not decided a false positive and not behind a closed or
 //! concluded clue), weighted by severity into a risk score (high 3, medium 2, low 1).
 
+pub(crate) mod cache;
 pub mod fixture;
 mod lists;
+pub mod procurement;
 
 pub use lists::{ClueLine, HitLine, IndicatorLine, LetterLine};
 
@@ -23,6 +25,7 @@ use qinglian_core::DivisionCode;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Where the figures are taken, inside what the principal may see.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -208,6 +211,18 @@ macro_rules! fetch {
 }
 pub(crate) use fetch;
 
+/// [`fetch!`] through the read cache: the rows of this SQL with these binds at the current
+/// ledger size.
+macro_rules! fetch_memo {
+    ($store:expr, $sql:expr, $binds:expr) => {{
+        let key = format!("{}|{:?}", $sql, $binds);
+        $store
+            .memo(key, || async { Ok(fetch!($store, $sql, $binds)?) })
+            .await
+    }};
+}
+pub(crate) use fetch_memo;
+
 /// The figures of an area at the grain of (unit, unit kind, division), from which every
 /// grouping is summed in memory: one scan of each table per page, however many groupings the
 /// page shows. Rows scale with the units, not with the hits.
@@ -303,9 +318,28 @@ const HIT_GROUP: &str = "h.division_code, h.unit_id, h.unit_kind, h.severity";
 impl Store {
     /// The figures inside `area` at time `now` (for overdue items), ready to group: six
     /// queries, each one grouped scan (hits through a covering index).
-    pub async fn cockpit_rollup(&self, p: &Principal, area: &Area, now: i64) -> Result<Rollup> {
-        let mut r = Rollup::default();
+    /// Cached per ledger size and minute (see [`cache`]).
+    pub async fn cockpit_rollup(
+        &self,
+        p: &Principal,
+        area: &Area,
+        now: i64,
+    ) -> Result<Arc<Rollup>> {
+        let now = cache::minute(now);
         let c = cond(p, scope::clues, "c", area, 1);
+        let h = cond(p, scope::hits, "h", area, 1);
+        let key = format!(
+            "rollup|{now}|{}|{:?}|{}|{:?}",
+            c.sql, c.binds, h.sql, h.binds
+        );
+        self.memo(key, || async {
+            self.rollup_uncached(c, h, now).await.map(Arc::new)
+        })
+        .await
+    }
+
+    async fn rollup_uncached(&self, c: Cond, h: Cond, now: i64) -> Result<Rollup> {
+        let mut r = Rollup::default();
 
         let sql = format!(
             "SELECT {CLUE_GRAIN}, \
@@ -367,7 +401,6 @@ impl Store {
 
         // Active hits: those not decided false positives, less those behind a finished clue
         // (few, found from the clues' side), so the big scan needs no per-row subquery.
-        let h = cond(p, scope::hits, "h", area, 1);
         let sql = format!(
             "SELECT {HIT_GRAIN}, h.severity, COUNT(*) FROM hits h WHERE {NOT_FALSE_POSITIVE} \
              AND {} GROUP BY {HIT_GROUP}",
@@ -414,6 +447,24 @@ impl Store {
         now: i64,
         months: usize,
     ) -> Result<Vec<MonthPoint>> {
+        let now = cache::minute(now);
+        let c = cond(p, scope::clues, "c", area, 1);
+        let h = cond(p, scope::hits, "h", area, 1);
+        let key = format!(
+            "trend|{now}|{months}|{}|{:?}|{}|{:?}",
+            c.sql, c.binds, h.sql, h.binds
+        );
+        self.memo(key, || self.trend_uncached(c, h, now, months))
+            .await
+    }
+
+    async fn trend_uncached(
+        &self,
+        c: Cond,
+        h: Cond,
+        now: i64,
+        months: usize,
+    ) -> Result<Vec<MonthPoint>> {
         let bounds = month_bounds(now, months.max(1));
         let sum = |pred: &str, col: &str, a: i64, b: i64| {
             format!(
@@ -430,14 +481,12 @@ impl Store {
                 *b,
             ));
         }
-        let c = cond(p, scope::clues, "c", area, 1);
         let sql = format!("SELECT {} FROM clues c WHERE {}", cols.join(", "), c.sql);
         let clue_sums = self.sums(&sql, &c.binds, cols.len()).await?;
         let cols: Vec<String> = bounds
             .iter()
             .map(|(_, a, b)| sum("", "h.first_seen_at", *a, *b))
             .collect();
-        let h = cond(p, scope::hits, "h", area, 1);
         let sql = format!("SELECT {} FROM hits h WHERE {}", cols.join(", "), h.sql);
         let hit_sums = self.sums(&sql, &h.binds, cols.len()).await?;
         Ok(bounds

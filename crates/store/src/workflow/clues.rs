@@ -486,6 +486,37 @@ impl Store {
         })?)
     }
 
+    /// One page of the clues the principal may see, oldest first, optionally only those in
+    /// `status` or of `unit`: filtered and cut in SQL, walking the (created_at, id) index.
+    pub async fn list_clues_page(
+        &self,
+        p: &Principal,
+        status: Option<&str>,
+        unit: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<ClueRecord>> {
+        let f = scope::clues(p, "c", 1);
+        let mut sql = format!("SELECT {COLS} FROM clues c WHERE {}", f.sql);
+        let mut binds = f.binds;
+        for (col, v) in [("c.status", status), ("c.unit_id", unit)] {
+            if let Some(v) = v {
+                binds.push(v.to_owned());
+                sql.push_str(&format!(" AND {col} = ${}", binds.len()));
+            }
+        }
+        sql.push_str(&format!(
+            " ORDER BY c.created_at, c.id LIMIT {} OFFSET {}",
+            limit.clamp(1, 1000),
+            offset.max(0)
+        ));
+        Ok(on_pool!(self, pool => {
+            let mut q = sqlx::query_as::<_, ClueRecord>(&sql);
+            for b in &binds { q = q.bind(b); }
+            q.fetch_all(pool).await
+        })?)
+    }
+
     /// A clue's steps, each with the index of the ledger entry that recorded it.
     pub async fn clue_timeline(&self, p: &Principal, id: &str) -> Result<Vec<ClueEvent>> {
         if self.get_clue(p, id).await?.is_none() {

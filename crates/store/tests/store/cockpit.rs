@@ -348,6 +348,30 @@ async fn suite(store: Store) {
             .unwrap()
             .is_empty()
     );
+
+    // The read cache: one rollup while the ledger stands still (within the minute), fresh
+    // figures as soon as a write lands.
+    let r1 = store.cockpit_rollup(&op, &Area::All, NOW).await.unwrap();
+    let r2 = store.cockpit_rollup(&op, &Area::All, NOW).await.unwrap();
+    assert!(std::sync::Arc::ptr_eq(&r1, &r2), "served from the cache");
+    let finished: Vec<&str> = CLUES
+        .iter()
+        .filter(|c| matches!(c.walk, Walk::Closed { .. }))
+        .map(|c| c.hit)
+        .collect();
+    let h = HITS
+        .iter()
+        .find(|h| h.decision.is_none() && !finished.contains(&h.id))
+        .expect("an undecided active hit");
+    let listed = store.cockpit_indicators(&op, &Area::All).await.unwrap();
+    store
+        .decide_hit(&ledger, &op, h.id, "false_positive", None, NOW)
+        .await
+        .unwrap();
+    let r3 = store.cockpit_rollup(&op, &Area::All, NOW).await.unwrap();
+    assert_eq!(r3.total().active_hits, r1.total().active_hits - 1);
+    let relisted = store.cockpit_indicators(&op, &Area::All).await.unwrap();
+    assert_ne!(listed, relisted, "the lists see the decision too");
 }
 
 #[tokio::test]

@@ -131,6 +131,8 @@ pub struct ClueDetail {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ClueList {
     pub items: Vec<Clue>,
+    pub limit: i64,
+    pub offset: i64,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -139,9 +141,12 @@ pub struct ClueQuery {
     /// Only clues in this state.
     pub status: Option<String>,
     pub unit: Option<String>,
+    /// Page size, 1–1000 (default 100).
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
 }
 
-/// Clues in the caller's jurisdiction, oldest first.
+/// Clues in the caller's jurisdiction, oldest first, one page at a time.
 #[utoipa::path(
     get, path = "/api/v1/clues", tag = "clues", params(ClueQuery),
     responses((status = 200, description = "线索列表 / clues", body = ClueList)),
@@ -161,16 +166,20 @@ pub async fn list(
                 .ok_or_else(|| bad_state(s))
         })
         .transpose()?;
+    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    let offset = q.offset.unwrap_or(0).max(0);
     let items = state
         .store
-        .list_clues(&auth.principal)
+        .list_clues_page(&auth.principal, status, q.unit.as_deref(), limit, offset)
         .await?
         .into_iter()
-        .filter(|c| status.is_none_or(|s| c.status == s))
-        .filter(|c| q.unit.as_ref().is_none_or(|u| &c.unit_id == u))
         .map(Into::into)
         .collect();
-    Ok(Json(ClueList { items }))
+    Ok(Json(ClueList {
+        items,
+        limit,
+        offset,
+    }))
 }
 
 fn bad_state(s: &str) -> ApiError {

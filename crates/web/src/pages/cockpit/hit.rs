@@ -50,6 +50,47 @@ fn object_table(id: &str, zh: &str, en: &str, v: &Value) -> Table {
     t
 }
 
+/// The lake records behind the hit, one table per dataset and key (exported like the rest).
+fn record_tables(found: Vec<crate::analysis::EvidenceTable>) -> Vec<Table> {
+    found
+        .into_iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let headers: Vec<(&str, &str)> = e
+                .columns
+                .iter()
+                .map(|(name, zh)| (zh.as_str(), name.as_str()))
+                .collect();
+            let masked = if e.masked {
+                "（个人信息已脱敏）"
+            } else {
+                ""
+            };
+            let mut t = Table::new(
+                &format!("records-{i}"),
+                &format!("证据记录：{}（{} = {}）{masked}", e.name_zh, e.key, e.value),
+                &format!(
+                    "Evidence records: {} ({} = {}){}",
+                    e.dataset,
+                    e.key,
+                    e.value,
+                    if e.masked {
+                        " (personal data masked)"
+                    } else {
+                        ""
+                    }
+                ),
+                &headers,
+            );
+            for r in e.rows {
+                t.row(r.into_iter().map(Cell::text).collect());
+            }
+            t.truncated = e.truncated;
+            t
+        })
+        .collect()
+}
+
 pub async fn hit_page(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -170,7 +211,18 @@ pub async fn hit_page(
                 ]);
             }
         }
-        let tables = vec![
+        let records = match state.services.as_ref().and_then(|s| s.analysis.clone()) {
+            // The records are a help, not the page: a lake that cannot be read leaves them out.
+            Some(a) => match a.evidence(h.clone()).await {
+                Ok(found) => record_tables(found),
+                Err(e) => {
+                    tracing::warn!(hit = %h.id, error = %e, "evidence records unavailable");
+                    Vec::new()
+                }
+            },
+            None => Vec::new(),
+        };
+        let mut tables = vec![
             object_table("values", "实测值", "Measured values", &h.values),
             object_table(
                 "thresholds",
@@ -187,6 +239,7 @@ pub async fn hit_page(
             ),
             evidence,
         ];
+        tables.extend(records);
         Ok(Page {
             kicker_zh: "命中".into(),
             kicker_en: "hit".into(),
