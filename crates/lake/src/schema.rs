@@ -172,6 +172,10 @@ const DOMAIN_FILES: &[(&str, &str)] = &[
     ),
     ("education.toml", include_str!("../datasets/education.toml")),
     ("ocds.toml", include_str!("../datasets/ocds.toml")),
+    (
+        "enforcement.toml",
+        include_str!("../datasets/enforcement.toml"),
+    ),
 ];
 
 impl Catalogue {

@@ -12,7 +12,8 @@
 //! `village_payments.csv`, `village_disclosures.csv`, `grading_records.csv`; school enrolment:
 //! `enrolment_plans.csv`, `enrolment_applications.csv`, `household_registrations.csv`,
 //! `admissions.csv`, `lottery_lists.csv`, `class_assignments.csv`, `pupil_records.csv`,
-//! `school_transfers.csv`) and `ground_truth.json` (schema in `GROUND_TRUTH.md`).
+//! `school_transfers.csv`; smart law enforcement: `le_squads.csv` … `le_discipline.csv`, see
+//! `packs::enforcement`) and `ground_truth.json` (schema in `GROUND_TRUTH.md`).
 
 mod csv;
 mod error;
@@ -123,11 +124,21 @@ pub fn generate(opts: &Options, progress: &dyn Fn(&str, u64, u64)) -> Result<Sum
     let education =
         packs::education::generate(&registry, &counties, opts.seed, &mut truth.anomalies);
     progress("education", 1, 1);
+    // Last: it adds officers to the registry's people and posts, which no earlier pack sees.
+    progress("enforcement", 0, 1);
+    let enforcement =
+        packs::enforcement::generate(&mut registry, &counties, opts.seed, &mut truth.anomalies);
+    progress("enforcement", 1, 1);
     let mut summary = write::write_all(&opts.out, &registry, &truth, progress)?;
     // Pack files go after the registry and before the ground truth, in import order.
     let mut packs = packs::write_soe_leasing(&opts.out, &soe, progress)?;
     packs.extend(packs::write_village_assets(&opts.out, &village, progress)?);
     packs.extend(packs::write_education(&opts.out, &education, progress)?);
+    packs.extend(packs::enforcement::write(
+        &opts.out,
+        &enforcement,
+        progress,
+    )?);
     let at = summary.files.len() - 1;
     summary.files.splice(at..at, packs);
     Ok(summary)

@@ -11,6 +11,9 @@ use std::path::Path;
 
 type Table = Vec<BTreeMap<String, String>>;
 
+#[path = "synth/enforcement.rs"]
+mod enforcement;
+
 fn run(scale: Scale, seed: u64, out: &Path) -> Summary {
     let opts = Options {
         scale,
@@ -152,6 +155,23 @@ fn county_files_are_valid_and_consistent() {
             "class_assignments",
             "pupil_records",
             "school_transfers",
+            "le_squads",
+            "le_officers",
+            "le_shifts",
+            "le_gps_points",
+            "le_inspections",
+            "le_cases",
+            "le_case_events",
+            "le_av_evidence",
+            "le_violation_codes",
+            "le_penalties",
+            "le_publications",
+            "le_legal_reviews",
+            "le_hearing_notices",
+            "le_clock_stops",
+            "le_complaints",
+            "le_use_of_force",
+            "le_discipline",
             "ground_truth"
         ]
     );

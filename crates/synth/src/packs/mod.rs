@@ -5,6 +5,7 @@
 //! pack data is the same whether it is generated alone or as part of its city or province.
 
 pub mod education;
+pub mod enforcement;
 pub mod soe_leasing;
 pub mod village_assets;
 
