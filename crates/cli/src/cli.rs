@@ -114,6 +114,9 @@ pub enum Command {
     /// OCDS 采购数据（与 Cardinal 兼容）：修正、字段覆盖率；导入用 import ocds / OCDS procurement data (Cardinal-compatible): prepare, coverage; import with import ocds
     #[command(subcommand)]
     Ocds(crate::cmd::ocds::OcdsCmd),
+    /// 智慧执法：队员工作量化表、案件轨迹、中队看板（直接读数据湖）/ smart law enforcement: officer workload tables, case trajectories, the squad board (read straight from the lake)
+    #[command(subcommand)]
+    Enforcement(crate::cmd::enforcement::EnforcementCmd),
     /// 启动 Web 服务 / run the web server
     Serve(ServeArgs),
     /// 生成确定性的合成数据 / write deterministic synthetic data

@@ -214,6 +214,18 @@ pub fn may_grant_divisions(p: &Principal, divisions: &[DivisionCode]) -> bool {
     p.role == Role::Admin && divisions.iter().all(|d| p.sees_division(d))
 }
 
+/// Enforcement squads (执法中队), and through them their officers' workload and their cases'
+/// trajectories: supervisors and commanders see the squads whose division lies inside their
+/// jurisdiction; every other role sees none. The operator sees all.
+pub fn sees_squad(p: &Principal, squad_division: &DivisionCode) -> bool {
+    match p.scope {
+        Scope::All => true,
+        _ => {
+            matches!(p.role, Role::Supervisor | Role::Commander) && p.sees_division(squad_division)
+        }
+    }
+}
+
 /// A narrowing filter (not a grant): rows whose division column lies inside `code`. Used by
 /// reports together with the principal's own filter.
 pub(crate) fn inside_division(col: &str, code: &DivisionCode, first: usize) -> Filter {
@@ -261,5 +273,25 @@ mod tests {
         assert!(inside("339999", "339"));
         assert!(!inside("330200", "3301"));
         assert!(!inside("34", "33"));
+    }
+
+    #[test]
+    fn squads_are_seen_by_supervisors_and_commanders_of_their_division() {
+        let code = |c: &str| DivisionCode::parse(c).unwrap();
+        let user = |role: Role, d: &str| Principal {
+            user_id: 1,
+            username: "u".into(),
+            display_name: "u".into(),
+            role,
+            scope: Scope::Divisions(vec![code(d)]),
+        };
+        let xihu = code("330106");
+        assert!(sees_squad(&Principal::operator(), &xihu));
+        assert!(sees_squad(&user(Role::Supervisor, "330100"), &xihu));
+        assert!(sees_squad(&user(Role::Commander, "330106"), &xihu));
+        assert!(!sees_squad(&user(Role::Supervisor, "330200"), &xihu));
+        for role in [Role::Admin, Role::Unit, Role::Analyst, Role::Auditor] {
+            assert!(!sees_squad(&user(role, "330000"), &xihu), "{role:?}");
+        }
     }
 }

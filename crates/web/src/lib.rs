@@ -25,6 +25,7 @@ mod analysis;
 mod api;
 mod auth;
 mod charts;
+mod enforcement;
 mod error;
 mod export;
 mod metrics;
@@ -35,10 +36,11 @@ mod state;
 mod upload;
 
 pub use analysis::{
-    Analysis, BoxFuture, ImportOutcome, ImportRequest, ImportedDataset, LocalBoxFuture,
-    OverrideChange, OverrideValue, ParamDef, Progress, ScreenRequest, ScreenSummary,
-    ScreenedIndicator,
+    Analysis, BoxFuture, EvidenceTable, ImportOutcome, ImportRequest, ImportedDataset,
+    LocalBoxFuture, OverrideChange, OverrideValue, ParamDef, Progress, ScreenRequest,
+    ScreenSummary, ScreenedIndicator,
 };
+pub use enforcement::{Enforcement, SquadCard, WorkloadRequest};
 pub use error::ApiError;
 pub use pages::{IndicatorCard, IndicatorParam};
 
@@ -105,6 +107,9 @@ pub struct Services {
     /// Import, screening and indicator parameters (the import, screening and parameter
     /// pages); `None`: those pages say the server cannot do it.
     pub analysis: Option<Arc<dyn Analysis>>,
+    /// The team board, workload tables and case trajectories (`qinglian-enforce` over the
+    /// lake); `None`: the server has no enforcement pages.
+    pub enforcement: Option<Arc<dyn Enforcement>>,
 }
 
 impl Default for WebConfig {
@@ -158,6 +163,14 @@ pub fn router(store: Store, services: Option<Services>, cfg: WebConfig, clock: C
         .route("/public/reports/{code}", get(pages::report_status_page))
         .route("/indicators", get(pages::indicators_page))
         .route("/indicators/{id}", get(pages::indicator_page))
+        .route("/procurement", get(pages::procurement_page))
+        .route("/enforcement", get(pages::board_page))
+        .route("/enforcement/officers/{id}", get(pages::officer_page))
+        .route("/enforcement/cases/{id}", get(pages::case_page))
+        .route(
+            "/enforcement/imports/{index}/proof",
+            get(pages::import_proof),
+        )
         .route("/divisions/{code}", get(pages::division_page))
         .route("/units/{id}", get(pages::unit_page))
         .route("/hits/{id}", get(pages::hit_page))

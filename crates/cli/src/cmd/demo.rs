@@ -214,6 +214,15 @@ pub async fn run(
             lottery.sample_salt,
             lottery.receipts.display()
         );
+        let base = ctx
+            .settings
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", ctx.settings.bind));
+        println!(
+            "\n执法队伍看板（demo-supervisor、demo-commander 登录后可见）/ enforcement team board (sign in as demo-supervisor or demo-commander): {}/enforcement",
+            base.trim_end_matches('/')
+        );
     }
     if !a.no_serve {
         let services =

@@ -6,6 +6,7 @@ mod backup;
 mod clues;
 mod demo;
 mod demo_walk;
+pub mod enforcement;
 mod import;
 mod info;
 mod init;
@@ -127,6 +128,7 @@ pub async fn run(cli: Cli, data_from_flag: bool) -> anyhow::Result<ExitCode> {
                 Command::Inbox(a) => jobs::inbox(&ctx, &a).await,
                 Command::Report(a) => jobs::report(&ctx, &a).await,
                 Command::Lottery(c) => lottery::run(&ctx, c).await,
+                Command::Enforcement(c) => enforcement::run(&ctx, c).await,
                 Command::Ocds(ocds::OcdsCmd::Indicators(a)) => ocds_indicators::run(&ctx, &a).await,
                 Command::Ocds(ocds::OcdsCmd::Risk(a)) => ocds_risk::run(&ctx, &a).await,
                 Command::Demo(_)

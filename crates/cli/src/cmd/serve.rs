@@ -39,6 +39,9 @@ pub fn services(
         ledger: ledger.clone(),
         indicators: std::sync::Arc::new(infos),
         analysis: Some(std::sync::Arc::new(analysis)),
+        enforcement: Some(std::sync::Arc::new(
+            super::enforcement::CliEnforcement::new(settings.lake_dir(), ledger.clone()),
+        )),
     })
 }
 

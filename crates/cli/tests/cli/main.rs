@@ -2,12 +2,15 @@
 //! kill -9 during an import, users and tokens, demo, settings precedence, serve on port 0,
 //! and the PostgreSQL backend. One test binary for the crate; each area is a module.
 
+mod enforcement;
 mod letters;
 mod lottery;
 mod ocds;
 mod ocds_parity;
 mod ocds_pr;
+mod served;
 mod web_pages;
+mod web_procurement;
 mod workflow;
 
 use std::io::{BufRead, BufReader, Write};
@@ -194,7 +197,24 @@ async fn synth_imports_in_dependency_order_and_reimport_is_a_noop() {
             "lottery_lists",
             "class_assignments",
             "pupil_records",
-            "school_transfers"
+            "school_transfers",
+            "le_squads",
+            "le_officers",
+            "le_shifts",
+            "le_gps_points",
+            "le_inspections",
+            "le_cases",
+            "le_case_events",
+            "le_av_evidence",
+            "le_violation_codes",
+            "le_penalties",
+            "le_publications",
+            "le_legal_reviews",
+            "le_hearing_notices",
+            "le_clock_stops",
+            "le_complaints",
+            "le_use_of_force",
+            "le_discipline"
         ]
     );
     let people = report[2]["rows_written"].as_u64().unwrap();

@@ -19,13 +19,17 @@ pub(super) struct Caller {
     pub csrf: String,
     pub lang: Lang,
     pub lang_cookie: Option<String>,
+    /// Whether the nav offers the procurement page (it has data for this user).
+    pub procurement: bool,
+    /// Whether the nav offers the enforcement board.
+    pub enforcement: bool,
 }
 
 impl Caller {
     /// Renders `template` with the nav bar, the CSRF token and the language switch.
     pub fn page(&self, status: StatusCode, template: &str, path: &str, ctx: Value) -> Response {
         let own = minijinja::context! {
-            nav => super::cockpit::nav_user(&self.p, &self.csrf),
+            nav => super::cockpit::nav_user(&self.p, &self.csrf, self.procurement, self.enforcement),
             csrf => &self.csrf,
         };
         let ctx = minijinja::value::merge_maps([own, ctx, base(self.lang, path, None)]);
@@ -87,6 +91,8 @@ pub(super) async fn caller(
         Err(e) => Err(error_page(lang, &e)),
         Ok(None) => Err(see_other(&format!("/login?next={}", super::pct(path)))),
         Ok(Some((p, _, csrf))) if need.allows(p.role) => Ok(Caller {
+            procurement: super::cockpit::nav_has_procurement(state, &p).await,
+            enforcement: super::enforcement::nav_has_enforcement(state, &p),
             p,
             csrf,
             lang,

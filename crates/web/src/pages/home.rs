@@ -86,7 +86,12 @@ async fn home_page(
         by_kind => kind_counts(&counts.units_by_kind),
         page => cockpit::page_ctx(&overview),
         export_href => "/?format=xlsx",
-        nav => cockpit::nav_user(&p, &csrf),
+        nav => cockpit::nav_user(
+            &p,
+            &csrf,
+            cockpit::nav_has_procurement(state, &p).await,
+            super::enforcement::nav_has_enforcement(state, &p),
+        ),
         csrf => csrf,
         ..base(lang, "/", None)
     };

@@ -6,6 +6,7 @@
 
 pub mod admin;
 mod cockpit;
+mod enforcement;
 mod forms;
 mod home;
 mod import;
@@ -17,8 +18,9 @@ mod work;
 
 pub use cockpit::{
     IndicatorCard, IndicatorParam, clue_page, clue_proof, division_page, hit_page, indicator_page,
-    indicators_page, unit_page,
+    indicators_page, procurement_page, unit_page,
 };
+pub use enforcement::{board_page, case_page, import_proof, officer_page};
 pub use home::home;
 pub use import::{import_page, import_submit};
 pub use login::{login_form, login_submit, logout};
@@ -58,6 +60,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/report_status.html"),
     ),
     ("cockpit.html", include_str!("../../templates/cockpit.html")),
+    (
+        "enforcement.html",
+        include_str!("../../templates/enforcement.html"),
+    ),
     (
         "cockpit_body.html",
         include_str!("../../templates/cockpit_body.html"),

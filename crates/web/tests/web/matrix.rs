@@ -208,6 +208,19 @@ const DESK_PAGES: [&str; 4] = [
     "/screening?format=xlsx",
 ];
 const ADMIN_PAGES: [&str; 3] = ["/admin/users", "/admin/tokens", "/admin/parameters"];
+/// The procurement page and its workbook: any signed-in role, each its own jurisdiction.
+const PROCUREMENT_PAGES: [&str; 2] = ["/procurement", "/procurement?format=xlsx"];
+/// The enforcement pages (board, officer, trajectory, import proof): this server has no
+/// enforcement capability, so they do not exist for anyone (404) and the nav never offers them.
+/// With the capability, `qinglian serve` is tested in the CLI's `enforcement` test.
+const ENFORCEMENT_PAGES: [&str; 6] = [
+    "/enforcement",
+    "/enforcement?period=2025-09&format=xlsx",
+    "/enforcement/officers/ZF330106-001?period=2025-09",
+    "/enforcement/officers/ZF330106-001?period=2025-09&format=xlsx",
+    "/enforcement/cases/AJ330106-0000001",
+    "/enforcement/imports/1/proof",
+];
 const DESK_FORMS: [&str; 2] = ["/import", "/screening"];
 const ADMIN_FORMS: [&str; 8] = [
     "/admin/users",
@@ -287,6 +300,34 @@ async fn gated_pages(s: &Server, people: &[(String, Who)], wrong: &mut Vec<Strin
                 check(format!("{name} POST {path}"), got, form_want(ok));
             }
         }
+        // The procurement page: every signed-in role reads it (the procurement hits of its own
+        // jurisdiction, scoped by the store). The seed holds none, so the nav does not offer it.
+        for path in PROCUREMENT_PAGES {
+            let got = status(&c, s, path, None).await;
+            check(format!("{name} GET {path}"), got, StatusCode::OK);
+        }
+        for path in ENFORCEMENT_PAGES {
+            let got = status(&c, s, path, None).await;
+            check(format!("{name} GET {path}"), got, StatusCode::NOT_FOUND);
+        }
+        check(
+            format!("{name} nav hides enforcement without the capability"),
+            if home.contains(r#"href="/enforcement""#) {
+                StatusCode::OK
+            } else {
+                StatusCode::FORBIDDEN
+            },
+            StatusCode::FORBIDDEN,
+        );
+        check(
+            format!("{name} nav hides procurement without data"),
+            if home.contains(r#"href="/procurement""#) {
+                StatusCode::OK
+            } else {
+                StatusCode::FORBIDDEN
+            },
+            StatusCode::FORBIDDEN,
+        );
         // Nav links only for what the role may use.
         check(
             format!("{name} nav shows import"),
@@ -308,7 +349,12 @@ async fn gated_pages(s: &Server, people: &[(String, Who)], wrong: &mut Vec<Strin
         );
     }
     let bare = client();
-    for path in DESK_PAGES.iter().chain(&ADMIN_PAGES) {
+    for path in DESK_PAGES
+        .iter()
+        .chain(&ADMIN_PAGES)
+        .chain(&PROCUREMENT_PAGES)
+        .chain(&ENFORCEMENT_PAGES)
+    {
         let got = status(&bare, s, path, None).await;
         check(format!("signed out GET {path}"), got, StatusCode::SEE_OTHER);
     }
@@ -341,6 +387,7 @@ async fn workflow_forms_by_role_inside_and_outside() {
         ledger,
         indicators: std::sync::Arc::new(Vec::new()),
         analysis: None,
+        enforcement: None,
     };
     let s = super::start_serving(store, Some(services), WebConfig::default(), Some(dir)).await;
     let forms = |o: &Objects| -> Vec<(String, Vec<(&'static str, &'static str)>)> {

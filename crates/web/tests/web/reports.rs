@@ -33,6 +33,7 @@ pub(crate) async fn start_writable(cfg: WebConfig) -> Server {
         ledger,
         indicators: Arc::new(Vec::new()),
         analysis: None,
+        enforcement: None,
     };
     super::start_serving(store, Some(services), cfg, Some(dir)).await
 }

@@ -10,12 +10,15 @@ mod clue;
 mod hit;
 mod indicator;
 pub(super) mod labels;
+mod procurement;
 
 pub(super) use area::overview_parts;
 pub use area::{division_page, unit_page};
 pub use clue::{clue_page, clue_proof};
 pub use hit::hit_page;
 pub use indicator::{IndicatorCard, IndicatorParam, indicator_page, indicators_page};
+pub(super) use procurement::nav_has_procurement;
+pub use procurement::procurement_page;
 
 use super::{Lang, base, error_page, render, resolve_lang, see_other, with_cookies};
 use crate::auth;
@@ -158,7 +161,13 @@ where
                 xlsx_response(&page.stem, &page.tables.iter().collect::<Vec<_>>())
             }
             Ok(page) => {
-                match render_page(&page, &p, &csrf, lang, &path, flash.as_ref().map(|f| &f.0)) {
+                let nav = nav_user(
+                    &p,
+                    &csrf,
+                    nav_has_procurement(&state, &p).await,
+                    super::enforcement::nav_has_enforcement(&state, &p),
+                );
+                match render_page(&page, nav, lang, &path, flash.as_ref().map(|f| &f.0)) {
                     Ok(html) => html.into_response(),
                     Err(e) => error_page(lang, &e),
                 }
@@ -168,8 +177,10 @@ where
     with_cookies(res, lang_cookie.into_iter().chain(flash.map(|f| f.1)))
 }
 
-/// What the navigation bar needs about the signed-in user.
-pub(super) fn nav_user(p: &Principal, csrf: &str) -> Value {
+/// What the navigation bar needs about the signed-in user; `procurement`: whether the
+/// procurement page has data for it ([`nav_has_procurement`]); `enforcement`: whether the
+/// server has the enforcement pages for this role (`super::enforcement::nav_has_enforcement`).
+pub(super) fn nav_user(p: &Principal, csrf: &str, procurement: bool, enforcement: bool) -> Value {
     context! {
         display_name => &p.display_name,
         role_zh => p.role.name_zh(),
@@ -178,13 +189,14 @@ pub(super) fn nav_user(p: &Principal, csrf: &str) -> Value {
         can_import => p.role.can_import(),
         can_admin => p.role.can_admin(),
         is_unit => p.role == qinglian_core::Role::Unit,
+        procurement => procurement,
+        enforcement => enforcement,
     }
 }
 
 fn render_page(
     page: &Page,
-    p: &Principal,
-    csrf: &str,
+    nav: Value,
     lang: Lang,
     path: &str,
     flash: Option<&super::work::Flash>,
@@ -195,7 +207,7 @@ fn render_page(
         context! {
             page => page_ctx(page),
             export_href => export,
-            nav => nav_user(p, csrf),
+            nav => nav,
             flash => flash,
             ..base(lang, path, None)
         },
@@ -344,9 +356,15 @@ mod tests {
             scope: Scope::Divisions(vec![]),
         };
         for lang in [Lang::Zh, Lang::En] {
-            let html = render_page(&sample(), &p, "tok", lang, "/divisions/330106", None)
-                .unwrap()
-                .0;
+            let html = render_page(
+                &sample(),
+                nav_user(&p, "tok", false, false),
+                lang,
+                "/divisions/330106",
+                None,
+            )
+            .unwrap()
+            .0;
             assert!(!html.contains("<script"), "escaped title");
             assert!(
                 html.contains("&lt;b&gt;甲&lt;&#x2f;b&gt;"),
