@@ -12,6 +12,7 @@ mod home;
 mod import;
 mod login;
 mod lottery;
+mod proof;
 mod reports;
 mod screening;
 mod work;

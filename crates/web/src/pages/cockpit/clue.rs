@@ -11,10 +11,8 @@ use crate::export::{Cell, Table};
 use crate::state::AppState;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, header};
-use axum::response::{IntoResponse, Response};
-use qinglian_ledger::Receipt;
-use qinglian_store::ledger::LOG_ID;
+use axum::http::HeaderMap;
+use axum::response::Response;
 
 pub async fn clue_page(
     State(state): State<AppState>,
@@ -246,42 +244,15 @@ async fn proof(
         .find(|e| e.step == step)
         .and_then(|e| e.ledger_index)
         .ok_or_else(ApiError::not_found)?;
-    let ledger = state
-        .store
-        .ledger_state(LOG_ID)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
     let entry = state
         .store
         .ledger_entry(index)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    let path = state
-        .store
-        .ledger_inclusion_proof(index, ledger.size)
-        .await?;
-    let receipt = Receipt::new(&entry.leaf, index, path, &ledger.checkpoint).encode();
-    let name: String = format!("clue-{id}-step-{step}-entry-{index}.tlog-proof")
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
-        .unwrap_or(HeaderValue::from_static("attachment"));
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/plain; charset=utf-8"),
-            ),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        receipt,
+    crate::pages::proof::download(
+        state,
+        &entry,
+        &format!("clue-{id}-step-{step}-entry-{index}.tlog-proof"),
     )
-        .into_response())
+    .await
 }

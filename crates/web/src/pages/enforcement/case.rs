@@ -12,11 +12,10 @@ use crate::pages::cockpit::{CockpitQuery, Page, chart, fact, seg, text};
 use crate::state::AppState;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use qinglian_enforce::Trajectory;
-use qinglian_ledger::Receipt;
-use qinglian_store::ledger::{LOG_ID, LedgerEntry};
+use qinglian_store::ledger::LedgerEntry;
 
 /// The dataset whose rows are the case's steps.
 const EVENTS: &str = "le_case_events";
@@ -262,29 +261,5 @@ async fn proof(state: &AppState, headers: &HeaderMap, index: u64) -> Result<Resp
                 && e.object_id.as_deref().is_some_and(|d| d.starts_with("le_"))
         })
         .ok_or_else(ApiError::not_found)?;
-    let ledger = state
-        .store
-        .ledger_state(LOG_ID)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    let path = state
-        .store
-        .ledger_inclusion_proof(index, ledger.size)
-        .await?;
-    let receipt = Receipt::new(&entry.leaf, index, path, &ledger.checkpoint).encode();
-    let disposition = HeaderValue::from_str(&format!(
-        "attachment; filename=\"import-entry-{index}.tlog-proof\""
-    ))
-    .unwrap_or(HeaderValue::from_static("attachment"));
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/plain; charset=utf-8"),
-            ),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        receipt,
-    )
-        .into_response())
+    crate::pages::proof::download(state, &entry, &format!("import-entry-{index}.tlog-proof")).await
 }
