@@ -157,6 +157,9 @@ pub struct ImportArgs {
     /// 最多列出的错误数 / errors listed at most
     #[arg(long, env = "QINGLIAN_MAX_ERRORS")]
     pub max_errors: Option<usize>,
+    /// 表头与取值映射（TOML：[columns] 表头 = 字段，[values.字段] 取值 = 代码），导入其他系统导出的文件 / header and value mapping (TOML: [columns] header = column, [values.COLUMN] value = code) for files exported by other systems
+    #[arg(long, value_name = "TOML")]
+    pub columns: Option<PathBuf>,
     /// 仅 import ocds：Cardinal 设置文件（INI）/ import ocds only: Cardinal settings file (INI)
     #[arg(long, value_name = "INI")]
     pub settings: Option<PathBuf>,

@@ -2,6 +2,7 @@
 //! row- and column-precise errors, key uniqueness. Shared by every source format.
 
 use crate::cell::{Cell, ColumnBuilder, arrow_field};
+use crate::colmap::ColumnMap;
 use crate::error::{CellError, Errors, column_letter};
 use crate::schema::DatasetSchema;
 use arrow_array::{Array, ArrayRef, RecordBatch, StringArray};
@@ -21,6 +22,17 @@ pub(crate) struct Ctx<'a> {
     pub headers: Vec<String>,
     /// Whether columns have spreadsheet letters (CSV and XLSX) or only names (JSON).
     pub lettered: bool,
+    /// Per schema column, the user's value translations (a column mapping's `[values.*]`).
+    pub values: Vec<Option<std::collections::BTreeMap<String, String>>>,
+}
+
+/// Whether header `h` names column `c`: through the user's mapping when it names `h`, else by
+/// the column's own name and aliases.
+pub(crate) fn names(c: &crate::schema::Column, h: &str, map: Option<&ColumnMap>) -> bool {
+    match map.and_then(|m| m.target(h)) {
+        Some(target) => c.name == target,
+        None => c.matches_header(h),
+    }
 }
 
 impl<'a> Ctx<'a> {
@@ -33,11 +45,12 @@ impl<'a> Ctx<'a> {
         headers: Vec<String>,
         header_row: Option<u64>,
         lettered: bool,
+        map: Option<&ColumnMap>,
     ) -> Result<Self, Errors> {
         let mut errors = Errors::new(100);
         let mut mapping = vec![None; schema.columns.len()];
         for (i, h) in headers.iter().enumerate() {
-            if let Some(ci) = schema.columns.iter().position(|c| c.matches_header(h)) {
+            if let Some(ci) = schema.columns.iter().position(|c| names(c, h, map)) {
                 if let Some(prev) = mapping[ci] {
                     let prev: usize = prev;
                     errors.push(CellError {
@@ -106,15 +119,20 @@ impl<'a> Ctx<'a> {
             mapping,
             headers,
             lettered,
+            values: schema
+                .columns
+                .iter()
+                .map(|c| map.and_then(|m| m.values(&c.name)).cloned())
+                .collect(),
         })
     }
 
     /// How many schema columns a header row names: used to find the header below title rows.
-    pub fn score(schema: &DatasetSchema, headers: &[String]) -> usize {
+    pub fn score(schema: &DatasetSchema, headers: &[String], map: Option<&ColumnMap>) -> usize {
         schema
             .columns
             .iter()
-            .filter(|c| headers.iter().any(|h| c.matches_header(h)))
+            .filter(|c| headers.iter().any(|h| names(c, h, map)))
             .count()
     }
 
@@ -164,7 +182,11 @@ impl<'c> ChunkBuilder<'c> {
             return;
         }
         for (ci, b) in self.cols.iter_mut().enumerate() {
-            let cell = self.ctx.mapping[ci].map_or(Cell::Empty, &get);
+            let raw = self.ctx.mapping[ci].map_or(Cell::Empty, &get);
+            let cell = match (raw, &self.ctx.values[ci]) {
+                (Cell::Str(s), Some(m)) => m.get(s.trim()).map_or(raw, |v| Cell::Str(v)),
+                _ => raw,
+            };
             if let Err(msg) = b.push(cell) {
                 let src = self.ctx.mapping[ci];
                 self.errors.push(CellError {
@@ -174,7 +196,7 @@ impl<'c> ChunkBuilder<'c> {
                         |i| self.ctx.headers[i].clone(),
                     )),
                     column_letter: src.filter(|_| self.ctx.lettered).map(column_letter),
-                    value: Some(cell.display()),
+                    value: Some(raw.display()),
                     ..CellError::file_level(&self.ctx.file, self.ctx.sheet.as_deref(), msg)
                 });
             }

@@ -8,6 +8,7 @@
 
 mod batch;
 mod cell;
+pub mod colmap;
 mod error;
 mod grid;
 mod read;
@@ -17,6 +18,7 @@ pub mod schema;
 pub use batch::{
     BatchInfo, CommitReport, Lake, Manifest, Prepared, PreparedFile, Snapshot, schema_of,
 };
+pub use colmap::ColumnMap;
 pub use error::{CellError, ImportError};
 pub use read::{Encoding, ReadOptions};
 pub use schema::{Catalogue, ColType, Column, DatasetSchema};

@@ -57,6 +57,8 @@ pub struct ReadOptions {
     pub encoding: Option<Encoding>,
     /// Errors listed before the rest are only counted.
     pub max_errors: usize,
+    /// The user's header and value mapping (`import --columns`), checked against the dataset.
+    pub columns: Option<std::sync::Arc<crate::colmap::ColumnMap>>,
 }
 
 impl Default for ReadOptions {
@@ -65,6 +67,7 @@ impl Default for ReadOptions {
             sheet: None,
             encoding: None,
             max_errors: 100,
+            columns: None,
         }
     }
 }
@@ -254,8 +257,16 @@ fn parse_csv(
             ));
         }
     };
-    let ctx = Ctx::new(schema, file, None, headers, Some(1), true)
-        .map_err(|e| e.into_result().expect_err("errors present"))?;
+    let ctx = Ctx::new(
+        schema,
+        file,
+        None,
+        headers,
+        Some(1),
+        true,
+        opts.columns.as_deref(),
+    )
+    .map_err(|e| e.into_result().expect_err("errors present"))?;
     let chunk_size =
         (text.len() / (rayon::current_num_threads() * 8)).clamp(256 * 1024, 16 * 1024 * 1024);
     let chunks = split_records(&text, header_end, chunk_size);
@@ -380,7 +391,11 @@ fn parse_xlsx(
     let header_idx = (0..all.len().min(10))
         .max_by_key(|&i| {
             (
-                Ctx::score(schema, &all[i].iter().map(cell_text).collect::<Vec<_>>()),
+                Ctx::score(
+                    schema,
+                    &all[i].iter().map(cell_text).collect::<Vec<_>>(),
+                    opts.columns.as_deref(),
+                ),
                 std::cmp::Reverse(i),
             )
         })
@@ -391,8 +406,17 @@ fn parse_xlsx(
             .map_or(vec![], |r| r.iter().map(cell_text).collect()),
     );
     let header_row = u64::from(row0) + header_idx as u64 + 1;
-    let ctx = Ctx::new(schema, file, Some(&sheet), headers, Some(header_row), true)
-        .map_err(|e| e.into_result().expect_err("errors present"))?;
+    let map = opts.columns.as_deref();
+    let ctx = Ctx::new(
+        schema,
+        file,
+        Some(&sheet),
+        headers,
+        Some(header_row),
+        true,
+        map,
+    )
+    .map_err(|e| e.into_result().expect_err("errors present"))?;
     let data = &all[(header_idx + 1).min(all.len())..];
     let per = (data.len() / (rayon::current_num_threads() * 4)).max(4096);
     let results: Vec<(RecordBatch, Vec<u64>, Errors)> = data
@@ -512,13 +536,25 @@ fn parse_json(
     // Keys may be English names or Chinese aliases, and may differ between records: map each
     // record's keys to schema columns, so the "headers" are the schema's own column names.
     let headers: Vec<String> = schema.columns.iter().map(|c| c.name.clone()).collect();
-    let ctx = Ctx::new(schema, file, None, headers, None, false)
-        .map_err(|e| e.into_result().expect_err("errors present"))?;
+    let ctx = Ctx::new(
+        schema,
+        file,
+        None,
+        headers,
+        None,
+        false,
+        opts.columns.as_deref(),
+    )
+    .map_err(|e| e.into_result().expect_err("errors present"))?;
     let mut b = ChunkBuilder::new(&ctx, records.len(), opts.max_errors);
     for (n, m) in &records {
         let mut cells: Vec<Option<&serde_json::Value>> = vec![None; schema.columns.len()];
         for (k, v) in m {
-            if let Some(ci) = schema.columns.iter().position(|c| c.matches_header(k)) {
+            if let Some(ci) = schema
+                .columns
+                .iter()
+                .position(|c| crate::grid::names(c, k, opts.columns.as_deref()))
+            {
                 if cells[ci].is_some() {
                     errors.push(CellError {
                         row: Some(*n),

@@ -453,3 +453,88 @@ fn large_csv_splits_into_parallel_parts_with_exact_row_numbers() {
         60_000
     );
 }
+
+/// A police system's export with its own headers and outcome words imports through a column
+/// mapping file, without code changes; without the mapping it is refused, and a value the
+/// mapping does not cover is named as found in the file.
+#[test]
+fn a_column_mapping_imports_foreign_headers_and_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = Lake::new(dir.path().join("lake"));
+    let csv = "案事件编号,所属单位,派出所编号,主办民警,案件类别,办理程序,发生地区划,报警时间,处理结果\n\
+        A1,U1,S1,O1,治安,一般程序,330106,2025-03-01 08:00:00,已处罚\n\
+        A2,U1,S1,O2,警情,无,330106,2025-03-02 09:30:00,已处置\n";
+    let f = write(dir.path(), "cases.csv", csv.as_bytes());
+    let schema = qinglian_lake::Catalogue::builtin().get("le_cases").unwrap();
+    let map = qinglian_lake::ColumnMap::parse(
+        r#"
+[columns]
+"案事件编号" = "case_id"
+"所属单位" = "unit_id"
+"派出所编号" = "squad_id"
+"主办民警" = "lead_officer_id"
+"案件类别" = "case_type"
+"办理程序" = "procedure"
+"发生地区划" = "division_code"
+"报警时间" = "received_at"
+"处理结果" = "outcome"
+
+[values.case_type]
+"治安" = "public_security"
+"警情" = "incident"
+
+[values.procedure]
+"一般程序" = "general"
+"无" = "none"
+
+[values.outcome]
+"已处罚" = "penalty"
+"已处置" = "处置完毕"
+"#,
+        "police.toml",
+        schema,
+    )
+    .unwrap();
+
+    let refused = import(
+        &lake,
+        "le_cases",
+        std::slice::from_ref(&f),
+        &ReadOptions::default(),
+        false,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        refused.contains("case_id") || refused.contains("案件编号"),
+        "{refused}"
+    );
+
+    let opts = ReadOptions {
+        columns: Some(std::sync::Arc::new(map)),
+        ..ReadOptions::default()
+    };
+    let r = import(&lake, "le_cases", std::slice::from_ref(&f), &opts, false).unwrap();
+    assert_eq!(r.rows_written, 2);
+    let b = arrow_select_concat(&read_all(&lake, "le_cases"));
+    assert_eq!(col::<StringArray>(&b, "squad_id").value(0), "S1");
+    assert_eq!(
+        col::<StringArray>(&b, "case_type").value(0),
+        "public_security"
+    );
+    assert_eq!(col::<StringArray>(&b, "procedure").value(1), "none");
+    assert_eq!(col::<StringArray>(&b, "outcome").value(0), "penalty");
+    assert_eq!(col::<StringArray>(&b, "outcome").value(1), "handled");
+
+    let odd = write(
+        dir.path(),
+        "odd.csv",
+        "案事件编号,所属单位,派出所编号,主办民警,案件类别,办理程序,发生地区划,报警时间,处理结果\n\
+         A3,U1,S1,O1,治安,一般程序,330106,2025-03-03 08:00:00,已移交\n"
+            .as_bytes(),
+    );
+    let e = import(&lake, "le_cases", &[odd], &opts, false)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("已移交") && e.contains("处理结果"), "{e}");
+}

@@ -203,6 +203,7 @@ impl qinglian_web::Analysis for CliAnalysis {
                 sheet: req.sheet.clone(),
                 encoding: None,
                 max_errors: self.settings.max_errors,
+                columns: None,
             };
             let plan = vec![(req.dataset.clone(), vec![req.file.clone()])];
             let done = super::import::import_plan(

@@ -47,10 +47,27 @@ pub async fn import(ctx: &Ctx, a: &ImportArgs) -> anyhow::Result<ExitCode> {
         .map(str::parse)
         .transpose()
         .map_err(|m: qinglian_core::Msg| anyhow::anyhow!("{m}"))?;
+    let columns = match &a.columns {
+        None => None,
+        Some(path) => {
+            let schema =
+                qinglian_lake::schema_of(&a.dataset).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                anyhow::anyhow!(
+                    "无法读取表头映射文件 {0}：{e} / cannot read the column mapping {0}: {e}",
+                    path.display()
+                )
+            })?;
+            let map = qinglian_lake::ColumnMap::parse(&text, &path.display().to_string(), schema)
+                .map_err(|m| anyhow::anyhow!("{m}"))?;
+            Some(std::sync::Arc::new(map))
+        }
+    };
     let opts = ReadOptions {
         sheet: a.sheet.clone(),
         encoding,
         max_errors: ctx.settings.max_errors,
+        columns,
     };
     run_plan(
         ctx,

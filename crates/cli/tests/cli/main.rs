@@ -1328,3 +1328,39 @@ fn a_runaway_user_indicator_is_stopped_with_a_clear_error() {
     assert!(ind["error"]["zh"].as_str().unwrap().contains("时间上限"));
     assert!(ind["error"]["en"].as_str().unwrap().contains("time limit"));
 }
+
+/// `import --columns`: another system's export (its own headers and outcome words) lands through
+/// a mapping file; without it the same file is refused and nothing lands.
+#[test]
+fn import_with_a_column_mapping() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    ok(q(&data).arg("init"));
+    let csv = dir.path().join("police.csv");
+    std::fs::write(
+        &csv,
+        "案事件编号,所属单位,派出所编号,主办民警,案件类别,办理程序,发生地区划,报警时间,处理结果\n\
+         A1,U1,S1,O1,治安,一般程序,330106,2025-03-01 08:00:00,已处罚\n",
+    )
+    .unwrap();
+    let map = dir.path().join("police.toml");
+    std::fs::write(
+        &map,
+        "[columns]\n\"案事件编号\" = \"case_id\"\n\"所属单位\" = \"unit_id\"\n\"派出所编号\" = \"squad_id\"\n\
+         \"主办民警\" = \"lead_officer_id\"\n\"案件类别\" = \"case_type\"\n\"办理程序\" = \"procedure\"\n\
+         \"发生地区划\" = \"division_code\"\n\"报警时间\" = \"received_at\"\n\"处理结果\" = \"outcome\"\n\
+         [values.case_type]\n\"治安\" = \"public_security\"\n[values.procedure]\n\"一般程序\" = \"general\"\n\
+         [values.outcome]\n\"已处罚\" = \"penalty\"\n",
+    )
+    .unwrap();
+    let e = refused(q(&data).args(["import", "le_cases"]).arg(&csv));
+    assert!(e.contains("IMPORT_MISSING_COLUMN"), "{e}");
+    let r = json(
+        q(&data)
+            .args(["import", "le_cases"])
+            .arg(&csv)
+            .arg("--columns")
+            .arg(&map),
+    );
+    assert_eq!(r[0]["rows_written"], 1, "{r}");
+}
