@@ -182,6 +182,22 @@ impl Browser {
             .unwrap()
     }
 
+    /// The text of `css` once it contains `needle` (a form posted on the same path re-renders
+    /// the page; until the new page arrives the old one's element is still there).
+    pub async fn wait_text_containing(&self, css: &str, needle: &str) -> String {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let text = match self.c.find(Locator::Css(css)).await {
+                Ok(e) => e.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if text.contains(needle) || std::time::Instant::now() > deadline {
+                return text;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     pub async fn close(self) {
         let c = self.c.clone();
         c.close().await.unwrap();
@@ -342,7 +358,7 @@ async fn a_handler_triages_and_a_unit_files_its_report_in_chromium() {
     form.set_by_name("handler", "xihu").await.unwrap();
     b.shot("21-triage-form").await;
     form.submit().await.unwrap();
-    let flash = b.wait_text("#flash").await;
+    let flash = b.wait_text_containing("#flash", "分办").await;
     assert!(flash.contains("分办"), "{flash}");
     b.shot("22-triaged").await;
 
@@ -400,7 +416,7 @@ async fn a_handler_triages_and_a_unit_files_its_report_in_chromium() {
         .unwrap();
     b.shot("23-report-form").await;
     form.submit().await.unwrap();
-    let flash = b.wait_text("#flash").await;
+    let flash = b.wait_text_containing("#flash", "佐证文件").await;
     assert!(flash.contains("1 个佐证文件"), "{flash}");
     b.shot("24-reported").await;
     let items = s.store.clue_items("C-1").await.unwrap();
