@@ -349,6 +349,37 @@ async fn suite(store: Store) {
             .is_empty()
     );
 
+    // The clue API's pages: cut and filtered in SQL, oldest first, inside the jurisdiction.
+    let all = store.list_clues(&op).await.unwrap();
+    assert!(all.len() >= 3, "the seed opens several clues");
+    let first = store.list_clues_page(&op, None, None, 2, 0).await.unwrap();
+    let next = store.list_clues_page(&op, None, None, 2, 2).await.unwrap();
+    let ids = |v: &[qinglian_store::workflow::ClueRecord]| {
+        v.iter().map(|c| c.id.clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(ids(&first), ids(&all[..2]));
+    assert_eq!(ids(&next), ids(&all[2..all.len().min(4)]));
+    let closed = store
+        .list_clues_page(&op, Some("closed"), None, 1000, 0)
+        .await
+        .unwrap();
+    let want: Vec<String> = all
+        .iter()
+        .filter(|c| c.status == "closed")
+        .map(|c| c.id.clone())
+        .collect();
+    assert!(!want.is_empty());
+    assert_eq!(ids(&closed), want);
+    let theirs = store
+        .list_clues_page(&gongshu, None, None, 1000, 0)
+        .await
+        .unwrap();
+    assert_eq!(
+        ids(&theirs),
+        ids(&store.list_clues(&gongshu).await.unwrap())
+    );
+    assert!(theirs.len() < all.len(), "another county's clues stay out");
+
     // The read cache: one rollup while the ledger stands still (within the minute), fresh
     // figures as soon as a write lands.
     let r1 = store.cockpit_rollup(&op, &Area::All, NOW).await.unwrap();
