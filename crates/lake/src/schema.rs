@@ -125,6 +125,10 @@ pub struct DatasetSchema {
     /// Holds personal data (names, IDs): shown masked, unmasking is logged.
     #[serde(default)]
     pub personal: bool,
+    /// Reference data that only adjusts a default (a holiday calendar): screening reads it as
+    /// an empty table until it is imported, so indicators that read it still run.
+    #[serde(default)]
+    pub optional: bool,
     pub description_zh: String,
     pub description_en: String,
     pub columns: Vec<Column>,

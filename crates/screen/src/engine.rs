@@ -74,8 +74,9 @@ impl Default for Limits {
     }
 }
 
-/// What a registered table holds, so that every hit can record the input it came from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// What a registered table holds, so that every hit can record the input it came from (the
+/// default: an optional dataset never imported).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InputRef {
     /// The lake's snapshot hash of the dataset.
     pub hash: String,
@@ -236,6 +237,12 @@ impl Engine {
                 },
             )?;
         }
+        // Optional reference data never imported reads as an empty table.
+        for schema in qinglian_lake::Catalogue::builtin().all() {
+            if schema.optional && !self.has(&schema.name) {
+                self.register_files(schema, &[], InputRef::default())?;
+            }
+        }
         Ok(())
     }
 
@@ -248,9 +255,14 @@ impl Engine {
         for (dataset, input) in inputs {
             let schema = qinglian_lake::schema_of(dataset)
                 .map_err(|e| ScreenError::msg("RERUN_DATASET", format!("{e}"), format!("{e}")))?;
-            let files = lake
-                .batch_files(dataset, &input.batches)
-                .map_err(|e| ScreenError::msg("RERUN_DATASET", format!("{e}"), format!("{e}")))?;
+            // An optional dataset read before it was imported: no batches, no manifest.
+            let files = if input.batches.is_empty() && schema.optional {
+                Vec::new()
+            } else {
+                lake.batch_files(dataset, &input.batches).map_err(|e| {
+                    ScreenError::msg("RERUN_DATASET", format!("{e}"), format!("{e}"))
+                })?
+            };
             self.register_files(schema, &files, input.clone())?;
         }
         Ok(())

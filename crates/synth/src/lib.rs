@@ -12,8 +12,8 @@
 //! `village_payments.csv`, `village_disclosures.csv`, `grading_records.csv`; school enrolment:
 //! `enrolment_plans.csv`, `enrolment_applications.csv`, `household_registrations.csv`,
 //! `admissions.csv`, `lottery_lists.csv`, `class_assignments.csv`, `pupil_records.csv`,
-//! `school_transfers.csv`; smart law enforcement: `le_squads.csv` … `le_discipline.csv`, see
-//! `packs::enforcement`) and `ground_truth.json` (schema in `GROUND_TRUTH.md`).
+//! `school_transfers.csv`; smart law enforcement: `le_squads.csv` … `le_discipline.csv` and
+//! `work_calendar.csv`, see `packs::enforcement`) and `ground_truth.json` (schema in `GROUND_TRUTH.md`).
 
 mod csv;
 mod error;

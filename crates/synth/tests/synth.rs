@@ -172,6 +172,7 @@ fn county_files_are_valid_and_consistent() {
             "le_complaints",
             "le_use_of_force",
             "le_discipline",
+            "work_calendar",
             "ground_truth"
         ]
     );

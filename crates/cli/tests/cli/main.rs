@@ -214,7 +214,8 @@ async fn synth_imports_in_dependency_order_and_reimport_is_a_noop() {
             "le_clock_stops",
             "le_complaints",
             "le_use_of_force",
-            "le_discipline"
+            "le_discipline",
+            "work_calendar"
         ]
     );
     let people = report[2]["rows_written"].as_u64().unwrap();

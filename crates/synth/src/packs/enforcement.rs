@@ -32,8 +32,8 @@ mod roster;
 
 pub(crate) use files::write;
 pub use files::{
-    AV, CASES, CLOCK_STOPS, CODES_COLS, COMPLAINTS, DISCIPLINE, EVENTS, FORCE, GPS, HEARINGS,
-    INSPECTIONS, OFFICERS, PENALTIES, PUBLICATIONS, REVIEWS, SHIFTS, SQUADS,
+    AV, CALENDAR, CASES, CLOCK_STOPS, CODES_COLS, COMPLAINTS, DISCIPLINE, EVENTS, FORCE, GPS,
+    HEARINGS, INSPECTIONS, OFFICERS, PENALTIES, PUBLICATIONS, REVIEWS, SHIFTS, SQUADS,
 };
 use model::*;
 
@@ -228,6 +228,66 @@ pub struct Discipline {
     pub decided_by: Option<String>,
 }
 
+/// A day of the working-day calendar: a statutory holiday or a make-up working day.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CalendarDay {
+    pub day: NaiveDate,
+    pub workday: bool,
+    pub name: &'static str,
+}
+
+/// 2025's statutory holidays and make-up working days (国务院办公厅关于2025年部分节假日安排的
+/// 通知): name, first and last holiday (month, day), the weekend days worked instead.
+type Holiday = (&'static str, (u32, u32), (u32, u32), &'static [(u32, u32)]);
+const SCHEDULE_2025: &[Holiday] = &[
+    ("元旦", (1, 1), (1, 1), &[]),
+    ("春节", (1, 28), (2, 4), &[(1, 26), (2, 8)]),
+    ("清明节", (4, 4), (4, 6), &[]),
+    ("劳动节", (5, 1), (5, 5), &[(4, 27)]),
+    ("端午节", (5, 31), (6, 2), &[]),
+    ("国庆节、中秋节", (10, 1), (10, 8), &[(9, 28), (10, 11)]),
+];
+
+/// The calendar rows of 2025, by day.
+pub fn calendar_2025() -> Vec<CalendarDay> {
+    let mut out = Vec::new();
+    for &(name, (m1, d1), (m2, d2), worked) in SCHEDULE_2025 {
+        let (first, last) = (ymd(2025, m1, d1), ymd(2025, m2, d2));
+        for day in first.iter_days().take_while(|d| *d <= last) {
+            out.push(CalendarDay {
+                day,
+                workday: false,
+                name,
+            });
+        }
+        for &(m, d) in worked {
+            out.push(CalendarDay {
+                day: ymd(2025, m, d),
+                workday: true,
+                name,
+            });
+        }
+    }
+    out.sort_by_key(|c| c.day);
+    out
+}
+
+/// Whether `d` is a working day: the 2025 calendar first, else Monday to Friday.
+pub fn is_working_day(d: NaiveDate) -> bool {
+    let md = (d.month(), d.day());
+    if d.year() == 2025 {
+        for &(_, first, last, worked) in SCHEDULE_2025 {
+            if worked.contains(&md) {
+                return true;
+            }
+            if first <= md && md <= last {
+                return false;
+            }
+        }
+    }
+    !matches!(d.weekday(), Weekday::Sat | Weekday::Sun)
+}
+
 /// Everything the pack writes.
 #[derive(Debug, Clone, Default)]
 pub struct Enforcement {
@@ -247,6 +307,8 @@ pub struct Enforcement {
     pub complaints: Vec<Complaint>,
     pub force: Vec<UseOfForce>,
     pub discipline: Vec<Discipline>,
+    /// The working-day calendar (one for all counties).
+    pub calendar: Vec<CalendarDay>,
 }
 
 impl Enforcement {
@@ -291,6 +353,9 @@ pub fn generate(
         people.append(&mut g.new_people);
         posts.append(&mut g.new_posts);
     }
+    if !all.squads.is_empty() {
+        all.calendar = calendar_2025();
+    }
     if !people.is_empty() {
         // Ids are zero-padded per county, so their text order is the registry's key order.
         reg.people.append(&mut people);
@@ -330,13 +395,14 @@ pub fn distance_m(a: (f64, f64), b: (f64, f64)) -> f64 {
     2.0 * 6_371_008.8 * h.sqrt().asin()
 }
 
-/// The `n`-th Monday–Friday strictly after `d` (the semantics file's working days).
+/// The `n`-th working day strictly after `d` (Monday–Friday, as the 2025 calendar adjusts
+/// them: the semantics of LE-R07 with the calendar imported).
 pub fn working_day_after(d: NaiveDate, n: i64) -> NaiveDate {
     let mut day = d;
     let mut left = n;
     while left > 0 {
         day = day.succ_opt().unwrap_or(day);
-        if !matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
+        if is_working_day(day) {
             left -= 1;
         }
     }
@@ -377,6 +443,11 @@ struct OfficerCtx {
     leave: Option<(NaiveDate, NaiveDate)>,
     /// Months (1–12) in which the officer records no inspection (LE-S01 plants).
     idle_months: Vec<u32>,
+    /// Share of fines set at exactly the code's minimum (LE-S06), spread evenly; `min_step`
+    /// sets them one step above it instead (the near miss).
+    at_min: f64,
+    min_acc: f64,
+    min_step: bool,
 }
 
 /// A stop of a patrol: the pair stays at one place from the fix at `t_in` to the fix at
@@ -488,6 +559,7 @@ impl<'r> County<'r> {
         self.plant();
         self.top_up_inspections();
         self.voids();
+        self.s06_truth();
         self.conduct();
     }
 
@@ -543,6 +615,16 @@ mod tests {
         // A Saturday counts as from the Friday before.
         assert_eq!(working_day_after(ymd(2025, 6, 7), 1), ymd(2025, 6, 9));
         assert_eq!(working_day_after(ymd(2025, 6, 6), 1), ymd(2025, 6, 9));
+        // Around holidays: 国庆 10/1–10/8 off, Sat 10/11 worked; Sat 2/8 worked.
+        assert_eq!(working_day_after(ymd(2025, 9, 30), 7), ymd(2025, 10, 16));
+        assert_eq!(working_day_after(ymd(2025, 2, 6), 7), ymd(2025, 2, 14));
+        assert_eq!(working_day_after(ymd(2025, 1, 24), 1), ymd(2025, 1, 26));
+        let cal = calendar_2025();
+        assert_eq!(
+            cal.iter().filter(|c| !c.workday).count(),
+            1 + 8 + 3 + 5 + 3 + 8
+        );
+        assert_eq!(cal.iter().filter(|c| c.workday).count(), 5);
     }
 
     #[test]

@@ -150,6 +150,7 @@ impl County<'_> {
                 };
                 let c = self.summary_code(kind);
                 let fine = self.summary_fine(c);
+                let fine = self.at_min_fine(lead, c, fine);
                 self.summary(i, lead, Some(co), c, fine, None);
             }
             _ => {
@@ -377,7 +378,7 @@ impl County<'_> {
     }
 
     /// Money steps a benchmark's fines move in.
-    fn step(c: &ViolationCode) -> i64 {
+    pub(super) fn step(c: &ViolationCode) -> i64 {
         if c.max <= y(500) {
             y(10)
         } else if c.max <= y(20_000) {
@@ -409,6 +410,22 @@ impl County<'_> {
         };
         let n = ((hi - lo) / step).max(0);
         lo + step * self.rng.random_range(0..=n)
+    }
+
+    /// The officer's fine: `fine`, or the code's minimum when the officer's even accumulator
+    /// comes round (one step above it for the near-miss officer).
+    fn at_min_fine(&mut self, o: usize, c: &ViolationCode, fine: i64) -> i64 {
+        let x = &mut self.officers[o];
+        x.min_acc += x.at_min;
+        if x.min_acc < 1.0 {
+            return fine;
+        }
+        x.min_acc -= 1.0;
+        if x.min_step {
+            c.min + Self::step(c)
+        } else {
+            c.min
+        }
     }
 
     /// A party no background case has penalised twice already.
@@ -556,6 +573,11 @@ impl County<'_> {
             Band::Heavy
         };
         let fine = self.band_fine(code, band);
+        let fine = if band == Band::Mitigated || outcome != Outcome::Penalty {
+            fine
+        } else {
+            self.at_min_fine(lead, code, fine)
+        };
         let ground = (band == Band::Mitigated).then(|| pick(&mut self.rng, model::GROUNDS));
         let mc = code.code.starts_with("JS") && self.rng.random_bool(0.3);
         let nv = !mc && self.rng.random_bool(0.08);

@@ -33,7 +33,10 @@ impl County<'_> {
 
     pub(super) fn conduct(&mut self) {
         let (led, arrivals) = self.led_cases();
-        let planted = self.complaint_plants();
+        let mut planted = self.complaint_plants();
+        for &(o, fire) in &self.sp.force {
+            planted.insert(o, usize::from(fire));
+        }
         for o in 0..self.officers.len() {
             let n = match planted.get(&o) {
                 Some(&n) => n,
@@ -64,13 +67,28 @@ impl County<'_> {
             }
         }
         self.reviews_discipline();
-        // Use of force at a few incidents, by the lead officer on arrival.
+        // Use of force at a few incidents, by the lead officer on arrival. The background keeps
+        // every officer at two complaints and reports together at most (LE-S08's peer fence
+        // sits above that), and leaves the planted officers alone.
+        let mut events: HashMap<String, usize> = HashMap::new();
+        for c in &self.out.complaints {
+            *events.entry(c.officer_id.clone()).or_default() += 1;
+        }
+        let held: HashSet<String> = (self.sp.complaints.iter().map(|x| x.0))
+            .chain(self.sp.force.iter().map(|x| x.0))
+            .map(|o| self.oid(o))
+            .collect();
         let n = self.officers.len() / 3;
-        for _ in 0..n {
-            if arrivals.is_empty() {
-                break;
-            }
+        let (mut made, mut tries) = (0, 0);
+        while made < n && tries < 20 * n && !arrivals.is_empty() {
+            tries += 1;
             let (c, t) = arrivals[self.rng.random_range(0..arrivals.len())];
+            let lead = &self.out.cases[c].lead_officer_id;
+            if held.contains(lead) || events.get(lead).copied().unwrap_or(0) >= 2 {
+                continue;
+            }
+            *events.entry(lead.clone()).or_default() += 1;
+            made += 1;
             let r: f64 = self.rng.random();
             let level = if r < 0.8 {
                 ForceLevel::Restraint
@@ -89,6 +107,53 @@ impl County<'_> {
                 occurred_at,
                 level,
             });
+        }
+        self.force_plants();
+    }
+
+    /// LE-S08's peer fence: one officer with a complaint and six uses of force in the year
+    /// (fires), one with six the day before the 365-day window and none inside (near miss).
+    fn force_plants(&mut self) {
+        for (o, fire) in self.sp.force.clone() {
+            for k in 0..6u32 {
+                let occurred_at = if fire {
+                    at(ymd(2025, 2 + k * 2, 10), 15 * 3600 + 600)
+                } else {
+                    at(ymd(2024, 12, 31), 20 * 3600 + i64::from(k) * 600)
+                };
+                let id = self.id("QZ", 4);
+                self.out.force.push(UseOfForce {
+                    report_id: id,
+                    officer_id: self.oid(o),
+                    case_id: None,
+                    occurred_at,
+                    level: ForceLevel::Restraint,
+                });
+            }
+            let id = self.oid(o);
+            if fire {
+                self.truth.push(
+                    "S08-force",
+                    "le_use_of_force",
+                    &[("officer_id", &id)],
+                    &["LE-S08"],
+                    Expect::Fire,
+                    AnomalyKind::Planted,
+                    "一年内被投诉 1 次、使用强制措施 6 次，远高于同事",
+                    "one complaint and six uses of force within a year, far above colleagues",
+                );
+            } else {
+                self.truth.push(
+                    "S08-force-near",
+                    "le_use_of_force",
+                    &[("officer_id", &id)],
+                    &["LE-S08"],
+                    Expect::NoFire,
+                    AnomalyKind::NearThreshold,
+                    "6 次强制措施均在 365 天窗口开始前一日",
+                    "six uses of force, all the day before the 365-day window",
+                );
+            }
         }
     }
 
@@ -150,7 +215,10 @@ impl County<'_> {
 
     /// Voided and re-issued penalty decisions (作废重开): a small share per officer, spread
     /// evenly so no background officer sits above LE-S05's fence; the plants' officers a
-    /// quarter, the newcomer a third of too few decisions to be compared.
+    /// quarter, the newcomer a third of too few decisions to be compared. The background voids
+    /// at most one decision per party, so no party reaches LE-S05's two voids within 90 days;
+    /// the first planted officer's voids include two of one party 35–80 days apart (fire), the
+    /// second's two of one party exactly 91 days apart (near miss).
     pub(super) fn voids(&mut self) {
         let n = self.officers.len();
         let mut by_officer: HashMap<String, Vec<usize>> = HashMap::new();
@@ -166,6 +234,14 @@ impl County<'_> {
             .iter()
             .map(|p| p.penalty_id.clone())
             .collect();
+        let case_of: HashMap<String, usize> = self
+            .out
+            .cases
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.case_id.clone(), i))
+            .collect();
+        let mut voided_parties: HashSet<String> = HashSet::new();
         for o in 0..n {
             let Some(list) = by_officer.get(&self.officers[o].id).cloned() else {
                 continue;
@@ -180,16 +256,48 @@ impl County<'_> {
                 0.005 + 0.03 * (o * 13 % n) as f64 / n as f64
             };
             let k = ((list.len() as f64 * share).round() as usize).min(list.len());
+            // The party pair of a planted officer: (fire, earlier, later decision).
+            let pair = self.sp.voiders.iter().position(|&v| v == o).and_then(|j| {
+                self.void_pair(&list, &case_of, j == 0)
+                    .map(|(a, b)| (j == 0, a, b))
+            });
             let mut chosen = list.clone();
             use rand::seq::SliceRandom;
             chosen.shuffle(&mut self.rng);
-            chosen.truncate(k);
-            chosen.sort_unstable();
+            if let Some((_, a, b)) = pair {
+                chosen.retain(|&p| p != a && p != b);
+                chosen.splice(0..0, [a, b]);
+            }
+            let mut picked = Vec::with_capacity(k);
             for p in chosen {
-                let voided = days(
+                if picked.len() == k {
+                    break;
+                }
+                // The pair's cases get a party of their own below.
+                let paired = pair.is_some_and(|(_, a, b)| p == a || p == b);
+                let c = case_of[&self.out.penalties[p].case_id];
+                if let Some(party) = self.out.cases[c].party_id.as_ref().filter(|_| !paired)
+                    && !voided_parties.insert(party.clone())
+                {
+                    continue;
+                }
+                picked.push(p);
+            }
+            picked.sort_unstable();
+            let k = picked.len();
+            let mut first_void = None;
+            for p in picked {
+                let mut voided = days(
                     self.out.penalties[p].decided_on,
                     self.rng.random_range(1..=3),
                 );
+                if let Some((fire, a, b)) = pair {
+                    if p == a {
+                        first_void = Some(voided);
+                    } else if p == b && !fire {
+                        voided = days(first_void.expect("the earlier one first"), 91);
+                    }
+                }
                 let old = self.out.penalties[p].clone();
                 self.out.penalties[p].voided_on = Some(voided);
                 let id = self.id("CF", 6);
@@ -209,10 +317,17 @@ impl County<'_> {
                     ..old
                 });
             }
+            if let Some((fire, a, b)) = pair {
+                self.void_pair_truth(fire, a, b, &case_of);
+            }
             if planted || newcomer {
                 let id = self.oid(o);
                 let decisions = list.len() + k;
-                let keys = [("officer_id", id.as_str()), ("year", "2025")];
+                let keys = [
+                    ("finding", "share"),
+                    ("officer_id", id.as_str()),
+                    ("year", "2025"),
+                ];
                 if planted && decisions >= 30 {
                     self.truth.push(
                         "S05-voids",
@@ -228,6 +343,86 @@ impl County<'_> {
                     self.truth.push("S05-legit", "le_penalties", &keys, &["LE-S05"], Expect::NoFire, AnomalyKind::NaturalOutlier, &format!("新入队队员 {decisions} 件决定中 {k} 件作废（不足 30 件不比较）"), &format!("newcomer: {k} of {decisions} decisions voided (fewer than 30 are not compared)"));
                 }
             }
+        }
+    }
+
+    /// Two decisions of `list` with parties of one kind, decided 35–80 days apart (`fire`) or
+    /// 84–91 days apart (then voided exactly 91 days apart, one day past LE-S05's window).
+    fn void_pair(
+        &self,
+        list: &[usize],
+        case_of: &HashMap<String, usize>,
+        fire: bool,
+    ) -> Option<(usize, usize)> {
+        let (lo, hi) = if fire { (35, 80) } else { (84, 91) };
+        let kind = |p: usize| self.out.cases[case_of[&self.out.penalties[p].case_id]].party_kind;
+        for (i, &a) in list.iter().enumerate() {
+            for &b in &list[i + 1..] {
+                let (da, db) = (
+                    self.out.penalties[a].decided_on,
+                    self.out.penalties[b].decided_on,
+                );
+                let gap = (db - da).num_days();
+                if (lo..=hi).contains(&gap) && kind(a).is_some() && kind(a) == kind(b) {
+                    return Some((a, b));
+                }
+            }
+        }
+        None
+    }
+
+    /// Gives the two voided decisions' cases one new party and records the ground truth.
+    fn void_pair_truth(
+        &mut self,
+        fire: bool,
+        a: usize,
+        b: usize,
+        case_of: &HashMap<String, usize>,
+    ) {
+        let (ca, cb) = (
+            case_of[&self.out.penalties[a].case_id],
+            case_of[&self.out.penalties[b].case_id],
+        );
+        let kind = self.out.cases[ca].party_kind.expect("a penalised party");
+        let (prefix, tag) = match kind {
+            PartyKind::Person => ("DSP", 'P'),
+            PartyKind::Organisation => ("DSE", 'E'),
+        };
+        let serial = self.next(prefix);
+        let party = format!("DS{}-{tag}{serial:05}", self.code);
+        for c in [ca, cb] {
+            self.out.cases[c].party_id = Some(party.clone());
+        }
+        let gap = (self.out.penalties[b].voided_on.expect("voided")
+            - self.out.penalties[a].voided_on.expect("voided"))
+        .num_days();
+        let keys = [
+            ("finding", "party"),
+            ("party_id", party.as_str()),
+            ("year", "2025"),
+        ];
+        if fire {
+            self.truth.push(
+                "S05-party",
+                "le_penalties",
+                &keys,
+                &["LE-S05"],
+                Expect::Fire,
+                AnomalyKind::Planted,
+                &format!("同一当事人 {gap} 天内两次被作废处罚决定"),
+                &format!("two decisions of one party voided {gap} days apart"),
+            );
+        } else {
+            self.truth.push(
+                "S05-party-near",
+                "le_penalties",
+                &keys,
+                &["LE-S05"],
+                Expect::NoFire,
+                AnomalyKind::NearThreshold,
+                &format!("同一当事人两次作废相隔 {gap} 天（窗口 90 天）"),
+                &format!("two voids of one party {gap} days apart (window 90)"),
+            );
         }
     }
 

@@ -155,6 +155,7 @@ pub const FORCE: [(&str, &str); 5] = [
     ("occurred_at", "发生时间"),
     ("level", "强制等级"),
 ];
+pub const CALENDAR: [(&str, &str); 3] = [("day", "日期"), ("kind", "类型"), ("name", "名称")];
 pub const DISCIPLINE: [(&str, &str); 7] = [
     ("finding_id", "处分编号"),
     ("officer_id", "队员编号"),
@@ -416,6 +417,18 @@ fn discipline_cells(d: &Discipline) -> [Cell<'_>; 7] {
     ]
 }
 
+fn calendar_cells(c: &CalendarDay) -> [Cell<'_>; 3] {
+    [
+        Cell::Date(c.day),
+        Cell::Text(if c.workday {
+            "调休上班"
+        } else {
+            "节假日"
+        }),
+        Cell::Text(c.name),
+    ]
+}
+
 /// Writes the enforcement files (all CSV: the GPS and event tables are the largest of any
 /// pack); returns their summaries in import order. The GPS table is written on a thread of its
 /// own while the others are written here.
@@ -485,5 +498,8 @@ fn write_rest(
     w.write("le_complaints", COMPLAINTS, &d.complaints, complaint_cells)?;
     w.write("le_use_of_force", FORCE, &d.force, force_cells)?;
     w.write("le_discipline", DISCIPLINE, &d.discipline, discipline_cells)?;
+    if !d.calendar.is_empty() {
+        w.write("work_calendar", CALENDAR, &d.calendar, calendar_cells)?;
+    }
     Ok(w.files)
 }

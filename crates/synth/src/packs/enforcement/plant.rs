@@ -44,6 +44,10 @@ pub(super) enum Plant {
     R07Late,
     R07Deadline,
     R07Recent,
+    /// Decided Thu 6 Feb, published Mon 17 Feb: the 8th working day with Sat 8 Feb worked.
+    R07HolidayLate,
+    /// Decided 30 Sep, published 16 Oct: the 7th working day after the National Day holiday.
+    R07HolidayNear,
     R08Person,
     R08Org,
     R08PersonCap,
@@ -116,6 +120,8 @@ const ORDER: &[Plant] = &[
     P::R07Late,
     P::R07Deadline,
     P::R07Recent,
+    P::R07HolidayLate,
+    P::R07HolidayNear,
     P::R08Person,
     P::R08Org,
     P::R08PersonCap,
@@ -143,6 +149,8 @@ fn need(p: Plant) -> Need {
     match p {
         P::R04Open => Need::Sworn(ymd(2025, 12, 1), ymd(2025, 12, 18)),
         P::R07Recent => Need::Sworn(ymd(2025, 11, 1), ymd(2025, 11, 20)),
+        P::R07HolidayLate => Need::Sworn(ymd(2025, 1, 10), ymd(2025, 1, 31)),
+        P::R07HolidayNear => Need::Sworn(ymd(2025, 9, 1), ymd(2025, 9, 20)),
         P::R05EvidenceDeleted | P::R05Early | P::R05Exact180 => {
             Need::Any(ymd(2025, 1, 10), ymd(2025, 5, 31))
         }
@@ -180,6 +188,10 @@ pub(super) struct Specials {
     pub complaints: Vec<(usize, usize)>,
     /// LE-S05: officers with a quarter of their decisions voided and re-issued.
     pub voiders: Vec<usize>,
+    /// LE-S06: officers with half their fines at the minimum (true) or one step above it.
+    pub at_min: Vec<(usize, bool)>,
+    /// LE-S08: officers with many uses of force in the year (true) or just before it.
+    pub force: Vec<(usize, bool)>,
     /// Penalties before this index are the background's (plants come after).
     pub background_penalties: usize,
     pub plants: Vec<(Plant, usize)>,
@@ -198,7 +210,7 @@ impl County<'_> {
                     })
             })
             .collect();
-        if pool.len() < 11 {
+        if pool.len() < 16 {
             return;
         }
         use rand::seq::SliceRandom;
@@ -226,6 +238,15 @@ impl County<'_> {
         let (c1, c2, c3) = (take(), take(), take());
         self.sp.complaints = vec![(c1, 3), (c2, 3), (c3, 2)];
         self.sp.voiders = vec![take(), take()];
+        // LE-S06: half their fines at the minimum (two fire), or one step above it (near miss);
+        // the newcomer too, with too few fines to be compared.
+        let (m1, m2, m3) = (take(), take(), take());
+        for m in [m1, m2, m3, n] {
+            self.officers[m].at_min = 0.5;
+        }
+        self.officers[m3].min_step = true;
+        self.sp.at_min = vec![(m1, true), (m2, true), (m3, false)];
+        self.sp.force = vec![(take(), true), (take(), false)];
         self.sp.officers = [i1, i2, lv, n, h1, h2].into_iter().collect();
     }
 
@@ -798,16 +819,31 @@ impl County<'_> {
                     en,
                 );
             }
-            P::R07Never | P::R07Late | P::R07Deadline | P::R07Recent => {
+            P::R07Never
+            | P::R07Late
+            | P::R07Deadline
+            | P::R07Recent
+            | P::R07HolidayLate
+            | P::R07HolidayNear => {
                 let mut g = self.plant_gen(admin, "SR-02", small);
                 g.publish = match p {
                     P::R07Late => Publish::WorkingDays(PUBLISH_WORKING_DAYS + 3),
-                    P::R07Deadline => Publish::WorkingDays(PUBLISH_WORKING_DAYS),
+                    P::R07HolidayLate => Publish::WorkingDays(PUBLISH_WORKING_DAYS + 1),
+                    P::R07Deadline | P::R07HolidayNear => {
+                        Publish::WorkingDays(PUBLISH_WORKING_DAYS)
+                    }
                     _ => Publish::Never,
                 };
-                if p == P::R07Recent {
+                let decided = match p {
+                    P::R07Recent => Some(ymd(2025, 12, 24)),
+                    P::R07HolidayLate => Some(ymd(2025, 2, 6)),
+                    P::R07HolidayNear => Some(ymd(2025, 9, 30)),
+                    _ => None,
+                };
+                if let Some(d) = decided {
+                    // Registered the day after the stop; decided on `d`.
                     let start = days(st.day, 1);
-                    g.dur = (ymd(2025, 12, 24) - start).num_days();
+                    g.dur = (d - start).num_days();
                     g.exact = true;
                 }
                 let b = self.general_at(i, g);
@@ -833,6 +869,20 @@ impl County<'_> {
                         Near,
                         "处罚决定于第 7 个工作日公示",
                         "penalty decision published on the 7th working day",
+                    ),
+                    P::R07HolidayLate => (
+                        "R07-unpublished",
+                        Fire,
+                        Planted,
+                        "2 月 6 日的决定 2 月 17 日才公示：2 月 8 日（周六）调休上班，已是第 8 个工作日",
+                        "decided 6 Feb, published 17 Feb: with Saturday 8 Feb worked, the 8th working day",
+                    ),
+                    P::R07HolidayNear => (
+                        "R07-near",
+                        NoFire,
+                        Near,
+                        "9 月 30 日的决定 10 月 16 日公示：国庆中秋放假后第 7 个工作日（10 月 11 日周六上班）",
+                        "decided 30 Sep, published 16 Oct: the 7th working day after the National Day holiday (Saturday 11 Oct worked)",
                     ),
                     _ => (
                         "R07-near",
@@ -1356,6 +1406,49 @@ impl County<'_> {
                 self.truth.push("S04-closures", "le_cases", &keys, &["LE-S04"], Expect::Fire, AnomalyKind::Planted, &format!("结案 {n} 件中 {abn} 件撤销、不予立案、不予处罚或终止"), &format!("{abn} of {n} closed cases withdrawn, not registered, not penalised or terminated"));
             } else {
                 self.truth.push("S04-legit", "le_cases", &keys, &["LE-S04"], Expect::NoFire, AnomalyKind::NaturalOutlier, &format!("新入队队员结案 {n} 件（不足 30 件不比较），其中 {abn} 件异常"), &format!("newcomer with {n} closed cases (fewer than 30 are not compared), {abn} abnormal"));
+            }
+        }
+    }
+
+    /// LE-S06: the officers fining at (or just above) the minimum, once voids are known.
+    pub(super) fn s06_truth(&mut self) {
+        let mut list = self.sp.at_min.clone();
+        list.extend(self.sp.newcomer.map(|o| (o, true)));
+        for (k, (o, at)) in list.into_iter().enumerate() {
+            let id = self.oid(o);
+            let (mut fines, mut at_min, mut above) = (0, 0, 0);
+            for p in self
+                .out
+                .penalties
+                .iter()
+                .filter(|p| p.officer_id == id && p.voided_on.is_none() && p.band != Band::None)
+            {
+                let c = model::code(p.violation_code);
+                fines += 1;
+                at_min += usize::from(p.fine == c.min);
+                above += usize::from(p.fine == c.min + Self::step(c));
+            }
+            let keys = [
+                ("finding", "min_share"),
+                ("officer_id", id.as_str()),
+                ("year", "2025"),
+            ];
+            let newcomer = k == self.sp.at_min.len();
+            if at && !newcomer && fines >= 30 {
+                self.truth.push(
+                    "S06-min-share",
+                    "le_penalties",
+                    &keys,
+                    &["LE-S06"],
+                    Expect::Fire,
+                    AnomalyKind::Planted,
+                    &format!("有效罚款 {fines} 件中 {at_min} 件恰为法定最低额"),
+                    &format!("{at_min} of {fines} live fines at exactly the statutory minimum"),
+                );
+            } else if !at {
+                self.truth.push("S06-min-near", "le_penalties", &keys, &["LE-S06"], Expect::NoFire, AnomalyKind::NearThreshold, &format!("有效罚款 {fines} 件中 {above} 件比法定最低额高一档（恰为最低额的 {at_min} 件）"), &format!("{above} of {fines} live fines one step above the statutory minimum ({at_min} at it)"));
+            } else if newcomer && fines < 30 {
+                self.truth.push("S06-min-legit", "le_penalties", &keys, &["LE-S06"], Expect::NoFire, AnomalyKind::NaturalOutlier, &format!("新入队队员有效罚款 {fines} 件中 {at_min} 件为最低额（不足 30 件不比较）"), &format!("newcomer: {at_min} of {fines} live fines at the minimum (fewer than 30 are not compared)"));
             }
         }
     }

@@ -151,11 +151,15 @@ impl County<'_> {
                     lead_cap: None,
                     leave: None,
                     idle_months: Vec::new(),
+                    at_min: 0.0,
+                    min_acc: 0.0,
+                    min_step: false,
                 });
             }
         }
-        // Even spreads (uniform, never by chance in a tail): inspections per stop and the
-        // share of abnormal closures.
+        // Even spreads (uniform, never by chance in a tail): inspections per stop, the share of
+        // abnormal closures and the share of fines at the minimum (1 %–16 %: LE-S06's fence then
+        // sits near 23 %, above the widest background share plus a plant's single fine).
         let n = self.officers.len();
         for (i, o) in self.officers.iter_mut().enumerate() {
             let f = (i * 7 % n) as f64 / n as f64;
@@ -164,6 +168,9 @@ impl County<'_> {
             o.abnormal = 0.03 + 0.07 * g;
             o.insp_acc = f;
             o.abn_acc = g;
+            let h = (i * 5 % n) as f64 / n as f64;
+            o.at_min = 0.01 + 0.15 * h;
+            o.min_acc = h;
         }
     }
 
