@@ -214,6 +214,15 @@ pub fn may_grant_divisions(p: &Principal, divisions: &[DivisionCode]) -> bool {
     p.role == Role::Admin && divisions.iter().all(|d| p.sees_division(d))
 }
 
+/// What the filters and checks of this module read from a principal besides its name: its
+/// role and its resolved scope. Two principals with the same view key see exactly the same rows
+/// through every filter here except [`inbox`] (addressed by username), so a cache of what one of
+/// them was shown (the web server's rendered pages and API answers) may serve the other. Pages
+/// built on the inbox must not be shared this way.
+pub fn view_key(p: &Principal) -> String {
+    format!("{:?}|{:?}", p.role, p.scope)
+}
+
 /// Enforcement squads (执法中队), and through them their officers' workload and their cases'
 /// trajectories: supervisors and commanders see the squads whose division lies inside their
 /// jurisdiction; every other role sees none. The operator sees all.
@@ -273,6 +282,26 @@ mod tests {
         assert!(inside("339999", "339"));
         assert!(!inside("330200", "3301"));
         assert!(!inside("34", "33"));
+    }
+
+    #[test]
+    fn view_keys_split_by_role_and_scope_not_by_name() {
+        let p = |id: i64, name: &str, role: Role, d: &str| Principal {
+            user_id: id,
+            username: name.into(),
+            display_name: name.into(),
+            role,
+            scope: Scope::Divisions(vec![DivisionCode::parse(d).unwrap()]),
+        };
+        let a = view_key(&p(1, "a", Role::Supervisor, "330106"));
+        assert_eq!(a, view_key(&p(2, "b", Role::Supervisor, "330106")));
+        assert_ne!(a, view_key(&p(1, "a", Role::Supervisor, "330105")));
+        assert_ne!(a, view_key(&p(1, "a", Role::Auditor, "330106")));
+        let unit = |ids: &[&str]| Principal {
+            scope: Scope::Units(ids.iter().map(|u| (*u).to_owned()).collect()),
+            ..p(1, "a", Role::Unit, "330106")
+        };
+        assert_ne!(view_key(&unit(&["U1"])), view_key(&unit(&["U1", "U2"])));
     }
 
     #[test]

@@ -45,6 +45,7 @@ struct SessionRow {
     #[sqlx(flatten)]
     user: User,
     csrf: String,
+    expires_at: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -391,8 +392,21 @@ impl Store {
         secret: &str,
         now: i64,
     ) -> Result<Option<(Principal, String)>> {
+        Ok(self
+            .session_until(secret, now)
+            .await?
+            .map(|(p, csrf, _)| (p, csrf)))
+    }
+
+    /// [`Store::session_principal`] with the session's expiry (Unix seconds), for callers that
+    /// keep the answer for a moment (the web server's session cache).
+    pub async fn session_until(
+        &self,
+        secret: &str,
+        now: i64,
+    ) -> Result<Option<(Principal, String, i64)>> {
         let sql = format!(
-            "SELECT {}, s.csrf FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2 AND NOT u.disabled",
+            "SELECT {}, s.csrf, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2 AND NOT u.disabled",
             USER_COLS
                 .split(", ")
                 .map(|c| format!("u.{c}"))
@@ -402,7 +416,7 @@ impl Store {
         let row: Option<SessionRow> = on_pool!(self, p => sqlx::query_as(&sql).bind(secret_hash(secret)).bind(now).fetch_optional(p).await)?;
         match row {
             None => Ok(None),
-            Some(r) => Ok(Some((self.principal(&r.user).await?, r.csrf))),
+            Some(r) => Ok(Some((self.principal(&r.user).await?, r.csrf, r.expires_at))),
         }
     }
 

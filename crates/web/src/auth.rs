@@ -145,8 +145,8 @@ pub async fn session(
         return Ok(None);
     };
     let found = state
-        .store
-        .session_principal(secret, (state.clock)())
+        .sessions
+        .lookup(&state.store, secret, (state.clock)())
         .await?;
     Ok(found.map(|(p, csrf)| (p, secret.to_owned(), csrf)))
 }

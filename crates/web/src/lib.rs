@@ -31,7 +31,9 @@ mod export;
 mod metrics;
 mod openapi;
 mod ops;
+mod page_cache;
 mod pages;
+mod sessions;
 mod state;
 mod upload;
 
@@ -243,6 +245,11 @@ pub fn router(store: Store, services: Option<Services>, cfg: WebConfig, clock: C
         // Innermost first: each layer wraps those above it, so security headers and metrics
         // also cover 401s from the guard and 413s from the body limit.
         .layer(middleware::from_fn_with_state(state.clone(), body_limit))
+        // Inside the guard: only authenticated answers are kept, per view key.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            page_cache::api_cache,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::require_api_auth,

@@ -21,6 +21,10 @@ pub struct AppState {
     pub openapi: Arc<String>,
     /// The import and screening pages' state (last import per user, the screening run).
     pub desk: Arc<crate::analysis::Desk>,
+    /// Rendered cockpit pages and API answers for the current ledger size and minute.
+    pub pages: Arc<crate::page_cache::PageCache>,
+    /// Signed-in sessions, kept for a moment (see `crate::sessions`).
+    pub sessions: Arc<crate::sessions::SessionCache>,
 }
 
 impl AppState {
@@ -37,7 +41,15 @@ impl AppState {
             services,
             openapi: Arc::new(crate::openapi::document()),
             desk: Arc::default(),
+            pages: Arc::default(),
+            sessions: Arc::default(),
         }
+    }
+
+    /// The (ledger size, minute) that cached pages and answers are valid for.
+    pub async fn cache_epoch(&self) -> Result<(i64, i64), crate::error::ApiError> {
+        let now = (self.clock)();
+        Ok((self.store.generation().await?, now - now.rem_euclid(60)))
     }
 
     /// Cookies get `Secure` and responses get HSTS only when served over https.

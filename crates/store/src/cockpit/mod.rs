@@ -318,7 +318,8 @@ const HIT_GROUP: &str = "h.division_code, h.unit_id, h.unit_kind, h.severity";
 impl Store {
     /// The figures inside `area` at time `now` (for overdue items), ready to group: six
     /// queries, each one grouped scan (hits through a covering index).
-    /// Cached per ledger size and minute (see [`cache`]).
+    /// Cached per ledger size (see [`cache`]); only the overdue items, one small query, are
+    /// taken again each minute.
     pub async fn cockpit_rollup(
         &self,
         p: &Principal,
@@ -328,17 +329,37 @@ impl Store {
         let now = cache::minute(now);
         let c = cond(p, scope::clues, "c", area, 1);
         let h = cond(p, scope::hits, "h", area, 1);
-        let key = format!(
-            "rollup|{now}|{}|{:?}|{}|{:?}",
-            c.sql, c.binds, h.sql, h.binds
-        );
-        self.memo(key, || async {
-            self.rollup_uncached(c, h, now).await.map(Arc::new)
+        let scoped = format!("{}|{:?}|{}|{:?}", c.sql, c.binds, h.sql, h.binds);
+        self.memo(format!("rollup|{now}|{scoped}"), || async {
+            let base = self
+                .memo(format!("rollup-base|{scoped}"), || async {
+                    self.rollup_base(&c, &h).await.map(Arc::new)
+                })
+                .await?;
+            let mut r = Rollup::clone(&base);
+            self.add_overdue(&mut r, &c, now).await?;
+            Ok(Arc::new(r))
         })
         .await
     }
 
-    async fn rollup_uncached(&self, c: Cond, h: Cond, now: i64) -> Result<Rollup> {
+    /// Overdue items at `now`: open items past their deadline on an open clue.
+    async fn add_overdue(&self, r: &mut Rollup, c: &Cond, now: i64) -> Result<()> {
+        let sql = format!(
+            "SELECT {CLUE_GRAIN}, COUNT(*) FROM rect_items i JOIN clues c ON c.id = i.clue_id\
+             {CLUE_KIND_JOIN} WHERE i.status = 'open' AND i.deadline < {now} \
+             AND c.status NOT IN ('closed', 'concluded') AND {} GROUP BY {CLUE_GRAIN}",
+            c.sql
+        );
+        let rows: Vec<(String, String, String, i64)> = fetch!(self, sql, &c.binds)?;
+        for (u, k, d, n) in rows {
+            r.cell(&u, &k, &d).overdue_items += n;
+        }
+        Ok(())
+    }
+
+    /// Everything of the rollup that does not depend on the clock.
+    async fn rollup_base(&self, c: &Cond, h: &Cond) -> Result<Rollup> {
         let mut r = Rollup::default();
 
         let sql = format!(
@@ -386,17 +407,6 @@ impl Store {
                 f.systems_improved += 1;
             }
             f.money_recovered_fen += v["money_recovered_fen"].as_i64().unwrap_or(0);
-        }
-
-        let sql = format!(
-            "SELECT {CLUE_GRAIN}, COUNT(*) FROM rect_items i JOIN clues c ON c.id = i.clue_id\
-             {CLUE_KIND_JOIN} WHERE i.status = 'open' AND i.deadline < {now} \
-             AND c.status NOT IN ('closed', 'concluded') AND {} GROUP BY {CLUE_GRAIN}",
-            c.sql
-        );
-        let rows: Vec<(String, String, String, i64)> = fetch!(self, sql, &c.binds)?;
-        for (u, k, d, n) in rows {
-            r.cell(&u, &k, &d).overdue_items += n;
         }
 
         // Active hits: those not decided false positives, less those behind a finished clue
@@ -450,8 +460,10 @@ impl Store {
         let now = cache::minute(now);
         let c = cond(p, scope::clues, "c", area, 1);
         let h = cond(p, scope::hits, "h", area, 1);
+        // The clock matters only through the months' bounds, which change once a month.
+        let month = month_bounds(now, 1).remove(0).0;
         let key = format!(
-            "trend|{now}|{months}|{}|{:?}|{}|{:?}",
+            "trend|{month}|{months}|{}|{:?}|{}|{:?}",
             c.sql, c.binds, h.sql, h.binds
         );
         self.memo(key, || self.trend_uncached(c, h, now, months))

@@ -523,7 +523,10 @@ async fn commit(
                     format!("another writer moved the log (this writer was at size {old_size}); refusing to commit a fork"),
                 ));
             }
-            tx.commit().await?;
+            let committed = tx.commit().await;
+            // Cached reads of this process re-read the ledger size before their next use.
+            crate::cockpit::cache::note_write();
+            committed?;
         } else {
             tx.rollback().await?;
             let state = store.ledger_state(LOG_ID).await?.expect("log exists");

@@ -11,7 +11,7 @@ use crate::state::AppState;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use minijinja::context;
 use qinglian_core::division::builtin_lookup;
 use qinglian_core::{DivisionCode, UnitKind};
@@ -62,14 +62,37 @@ async fn home_page(
     let Some((p, _, csrf)) = auth::session(state, headers).await? else {
         return Ok(see_other("/login"));
     };
-    // The cockpit's overview of the whole jurisdiction (figures, charts, tables).
-    let overview = cockpit::overview_parts(state, &p).await?;
     if crate::export::wants_xlsx(format) {
+        // The cockpit's overview of the whole jurisdiction (figures, charts, tables).
+        let overview = cockpit::overview_parts(state, &p).await?;
         return Ok(crate::export::xlsx_response(
             "overview",
             &overview.tables.iter().collect::<Vec<_>>(),
         ));
     }
+    // Through the page cache: the user's name, username and CSRF token come as marks.
+    Ok(cockpit::cached(
+        state,
+        &p,
+        &csrf,
+        lang,
+        "home|/".into(),
+        |marked| async move {
+            let html = landing(state, marked, &state.pages.marks.csrf, lang).await?;
+            Ok((html, false))
+        },
+    )
+    .await)
+}
+
+/// The landing page for `p` (figures from its role and scope; names and CSRF as given).
+async fn landing(
+    state: &AppState,
+    p: Principal,
+    csrf: &str,
+    lang: Lang,
+) -> Result<axum::response::Html<String>, ApiError> {
+    let overview = cockpit::overview_parts(state, &p).await?;
     let counts = state.store.registry_counts(&p).await?;
     let (lines, more) = scope_lines(state, &p).await?;
     let ctx = context! {
@@ -88,14 +111,14 @@ async fn home_page(
         export_href => "/?format=xlsx",
         nav => cockpit::nav_user(
             &p,
-            &csrf,
+            csrf,
             cockpit::nav_has_procurement(state, &p).await,
             super::enforcement::nav_has_enforcement(state, &p),
         ),
         csrf => csrf,
         ..base(lang, "/", None)
     };
-    Ok(render("home.html", ctx)?.into_response())
+    render("home.html", ctx)
 }
 
 async fn scope_lines(state: &AppState, p: &Principal) -> Result<(Vec<ScopeLine>, usize), ApiError> {

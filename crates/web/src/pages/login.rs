@@ -192,7 +192,9 @@ pub async fn login_submit(
     state.throttle.clear(&keys[0]);
     if let Some(old) = cookie(&headers, SESSION_COOKIE) {
         // A browser signing in again leaves no live session behind.
-        if let Err(e) = state.store.delete_session(old).await {
+        let deleted = state.store.delete_session(old).await;
+        state.sessions.forget(old);
+        if let Err(e) = deleted {
             return error_page(lang, &e.into());
         }
     }
@@ -246,7 +248,9 @@ pub async fn logout(
                 );
                 return error_page(lang, &e);
             }
-            match state.store.delete_session(&secret).await {
+            let deleted = state.store.delete_session(&secret).await;
+            state.sessions.forget(&secret);
+            match deleted {
                 Ok(()) => gone(),
                 Err(e) => error_page(lang, &e.into()),
             }

@@ -8,6 +8,7 @@
 mod admin;
 mod api_workflow;
 mod browser;
+mod cache;
 mod cockpit;
 mod lottery;
 mod matrix;

@@ -5,7 +5,7 @@
 
 use super::labels;
 use super::{
-    CockpitQuery, LIST_LIMIT, Page, chart, figure, figures_table, respond, seg, unit_cell,
+    CockpitQuery, LIST_LIMIT, Page, chart, figure, figures_table, respond_cached, seg, unit_cell,
 };
 use crate::charts::{Bar, Series, Tile, bar_chart, line_chart, tile_map};
 use crate::error::ApiError;
@@ -32,7 +32,7 @@ pub async fn division_page(
     q: Result<Query<CockpitQuery>, QueryRejection>,
 ) -> Response {
     let path = format!("/divisions/{}", seg(&code));
-    respond(state, headers, q, path, |state, p, _| async move {
+    respond_cached(state, headers, q, path, |state, p, _| async move {
         let d = DivisionCode::parse(&code).map_err(|_| ApiError::not_found())?;
         let row = state
             .store
@@ -58,7 +58,7 @@ pub async fn unit_page(
     q: Result<Query<CockpitQuery>, QueryRejection>,
 ) -> Response {
     let path = format!("/units/{}", seg(&id));
-    respond(state, headers, q, path, |state, p, _| async move {
+    respond_cached(state, headers, q, path, |state, p, _| async move {
         let unit = state
             .store
             .get_unit(&p, &id)

@@ -4,7 +4,7 @@
 //! `qinglian ledger receipt` writes (checked offline with `qinglian ledger verify-receipt`).
 
 use super::labels;
-use super::{CockpitQuery, Page, day, fact, minute, respond, seg, text, unit_cell};
+use super::{CockpitQuery, Page, day, fact, minute, respond_cached, seg, text, unit_cell};
 use crate::auth;
 use crate::error::ApiError;
 use crate::export::{Cell, Table};
@@ -21,7 +21,7 @@ pub async fn clue_page(
     q: Result<Query<CockpitQuery>, QueryRejection>,
 ) -> Response {
     let path = format!("/clues/{}", seg(&id));
-    respond(state, headers, q, path, |state, p, _| async move {
+    respond_cached(state, headers, q, path, |state, p, _| async move {
         let now = (state.clock)();
         let c = state
             .store

@@ -3,7 +3,7 @@
 //! evidence as recorded), the triage decision and the clues opened from it.
 
 use super::labels;
-use super::{CockpitQuery, Page, fact, minute, respond, seg, text, unit_cell};
+use super::{CockpitQuery, Page, fact, minute, respond_cached, seg, text, unit_cell};
 use crate::error::ApiError;
 use crate::export::{Cell, Table};
 use crate::state::AppState;
@@ -98,7 +98,7 @@ pub async fn hit_page(
     q: Result<Query<CockpitQuery>, QueryRejection>,
 ) -> Response {
     let path = format!("/hits/{}", seg(&id));
-    respond(state, headers, q, path, |state, p, _| async move {
+    respond_cached(state, headers, q, path, |state, p, _| async move {
         let h = state
             .store
             .get_hit(&p, &id)
@@ -211,12 +211,15 @@ pub async fn hit_page(
                 ]);
             }
         }
+        let mut volatile = false;
         let records = match state.services.as_ref().and_then(|s| s.analysis.clone()) {
-            // The records are a help, not the page: a lake that cannot be read leaves them out.
+            // The records are a help, not the page: a lake that cannot be read leaves them out
+            // (and the page is not kept, so the next view tries again).
             Some(a) => match a.evidence(h.clone()).await {
                 Ok(found) => record_tables(found),
                 Err(e) => {
                     tracing::warn!(hit = %h.id, error = %e, "evidence records unavailable");
+                    volatile = true;
                     Vec::new()
                 }
             },
@@ -250,6 +253,7 @@ pub async fn hit_page(
             facts,
             texts,
             tables,
+            volatile,
             ..Page::default()
         })
     })

@@ -4,7 +4,7 @@
 
 use super::area::{HIT_HEADERS, hit_rows};
 use super::labels;
-use super::{CockpitQuery, LIST_LIMIT, Page, fact, respond, seg, text};
+use super::{CockpitQuery, LIST_LIMIT, Page, fact, respond_cached, seg, text};
 use crate::error::ApiError;
 use crate::export::{Cell, Table};
 use crate::state::AppState;
@@ -58,7 +58,7 @@ pub async fn indicators_page(
     headers: HeaderMap,
     q: Result<Query<CockpitQuery>, QueryRejection>,
 ) -> Response {
-    respond(
+    respond_cached(
         state,
         headers,
         q,
@@ -121,7 +121,7 @@ pub async fn indicator_page(
     q: Result<Query<CockpitQuery>, QueryRejection>,
 ) -> Response {
     let path = format!("/indicators/{}", seg(&id));
-    respond(state, headers, q, path, |state, p, _| async move {
+    respond_cached(state, headers, q, path, |state, p, _| async move {
         let card = card_of(&state, &id)
             .cloned()
             .ok_or_else(ApiError::not_found)?;

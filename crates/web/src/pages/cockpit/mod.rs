@@ -133,11 +133,46 @@ pub(super) struct Page {
     pub tables: Vec<Table>,
     /// The workflow's actions this user may take here (`crate::pages::work`).
     pub forms: Vec<super::work::ActionForm>,
+    /// Shown but not kept in the page cache (a part could not be read this time).
+    pub volatile: bool,
 }
 
 /// The common path of every cockpit page: language, session (else to the sign-in form), the
-/// page's data, then HTML or the workbook.
+/// page's data, then HTML or the workbook. Rendered anew for every request: for pages that
+/// depend on who the user is beyond role and jurisdiction (the work queue, the inbox).
 pub(super) async fn respond<F, Fut>(
+    state: AppState,
+    headers: HeaderMap,
+    q: Result<Query<CockpitQuery>, QueryRejection>,
+    path: String,
+    build: F,
+) -> Response
+where
+    F: FnOnce(AppState, Principal, Lang) -> Fut,
+    Fut: Future<Output = Result<Page, ApiError>>,
+{
+    respond_with(false, state, headers, q, path, build).await
+}
+
+/// [`respond`] through the page cache ([`cached`]): for pages that `build` makes from the
+/// principal's role and scope alone, the path and the stored data, and that record no
+/// view in the ledger.
+pub(super) async fn respond_cached<F, Fut>(
+    state: AppState,
+    headers: HeaderMap,
+    q: Result<Query<CockpitQuery>, QueryRejection>,
+    path: String,
+    build: F,
+) -> Response
+where
+    F: FnOnce(AppState, Principal, Lang) -> Fut,
+    Fut: Future<Output = Result<Page, ApiError>>,
+{
+    respond_with(true, state, headers, q, path, build).await
+}
+
+async fn respond_with<F, Fut>(
+    keep: bool,
     state: AppState,
     headers: HeaderMap,
     q: Result<Query<CockpitQuery>, QueryRejection>,
@@ -155,26 +190,92 @@ where
     let res = match auth::session(&state, &headers).await {
         Err(e) => error_page(lang, &e),
         Ok(None) => see_other(&format!("/login?next={}", super::pct(&path))),
-        Ok(Some((p, _, csrf))) => match build(state.clone(), p.clone(), lang).await {
-            Err(e) => error_page(lang, &e),
-            Ok(page) if wants_xlsx(q.format.as_deref()) => {
-                xlsx_response(&page.stem, &page.tables.iter().collect::<Vec<_>>())
-            }
-            Ok(page) => {
-                let nav = nav_user(
-                    &p,
-                    &csrf,
-                    nav_has_procurement(&state, &p).await,
-                    super::enforcement::nav_has_enforcement(&state, &p),
-                );
-                match render_page(&page, nav, lang, &path, flash.as_ref().map(|f| &f.0)) {
-                    Ok(html) => html.into_response(),
-                    Err(e) => error_page(lang, &e),
+        Ok(Some((p, _, csrf))) if !keep || wants_xlsx(q.format.as_deref()) || flash.is_some() => {
+            match build(state.clone(), p.clone(), lang).await {
+                Err(e) => error_page(lang, &e),
+                Ok(page) if wants_xlsx(q.format.as_deref()) => {
+                    xlsx_response(&page.stem, &page.tables.iter().collect::<Vec<_>>())
+                }
+                // A page with the outcome of an action is shown once, not kept.
+                Ok(page) => {
+                    let nav = nav_user(
+                        &p,
+                        &csrf,
+                        nav_has_procurement(&state, &p).await,
+                        super::enforcement::nav_has_enforcement(&state, &p),
+                    );
+                    match render_page(&page, nav, lang, &path, flash.as_ref().map(|f| &f.0)) {
+                        Ok(html) => html.into_response(),
+                        Err(e) => error_page(lang, &e),
+                    }
                 }
             }
-        },
+        }
+        Ok(Some((p, _, csrf))) => {
+            let key = format!("page|{path}");
+            let (st, pr) = (state.clone(), p.clone());
+            cached(&state, &p, &csrf, lang, key, |marked| async move {
+                let page = build(st.clone(), pr.clone(), lang).await?;
+                let nav = nav_user(
+                    &marked,
+                    &st.pages.marks.csrf,
+                    nav_has_procurement(&st, &pr).await,
+                    super::enforcement::nav_has_enforcement(&st, &pr),
+                );
+                Ok((render_page(&page, nav, lang, &path, None)?, page.volatile))
+            })
+            .await
+        }
     };
     with_cookies(res, lang_cookie.into_iter().chain(flash.map(|f| f.1)))
+}
+
+/// A page from the page cache (`crate::page_cache`), keyed by `key` (the path and whatever
+/// else of the request shapes it), the reader's language and view key, for the current
+/// ledger size and minute. `make` renders it for the principal with its per-user values
+/// replaced by the cache's marks (its argument) and says whether it may be kept.
+pub(super) async fn cached<F, Fut>(
+    state: &AppState,
+    p: &Principal,
+    csrf: &str,
+    lang: Lang,
+    key: String,
+    make: F,
+) -> Response
+where
+    F: FnOnce(Principal) -> Fut,
+    Fut: Future<Output = Result<(axum::response::Html<String>, bool), ApiError>>,
+{
+    use crate::page_cache::Fill;
+    let epoch = match state.cache_epoch().await {
+        Ok(e) => e,
+        Err(e) => return error_page(lang, &e),
+    };
+    let key = format!(
+        "{key}|{}|{}",
+        lang.code(),
+        qinglian_store::scope::view_key(p)
+    );
+    let pages = &state.pages;
+    let mut marked = p.clone();
+    marked.display_name = pages.marks.display_name.clone();
+    marked.username = pages.marks.username.clone();
+    let fill = Fill::new(&p.display_name, &p.username, csrf);
+    let made = pages
+        .get_or_make(epoch, key, || async {
+            match make(marked).await {
+                Err(e) => Err(error_page(lang, &e)),
+                Ok((html, true)) => {
+                    Err(axum::response::Html(pages.html(&html.0).splice(&fill)).into_response())
+                }
+                Ok((html, false)) => Ok(pages.html(&html.0)),
+            }
+        })
+        .await;
+    match made {
+        Ok(body) => axum::response::Html(body.splice(&fill)).into_response(),
+        Err(res) => res,
+    }
 }
 
 /// What the navigation bar needs about the signed-in user; `procurement`: whether the
@@ -343,6 +444,7 @@ mod tests {
             )],
             tables: vec![t, empty],
             forms: Vec::new(),
+            volatile: false,
         }
     }
 

@@ -5,7 +5,7 @@
 //! cards. It reads hits from the store (scoped there), never the lake.
 
 use super::labels;
-use super::{CockpitQuery, LIST_LIMIT, Page, fact, figure, respond, seg, text, unit_cell};
+use super::{CockpitQuery, LIST_LIMIT, Page, fact, figure, respond_cached, seg, text, unit_cell};
 use crate::error::ApiError;
 use crate::export::{Cell, Table};
 use crate::state::AppState;
@@ -227,7 +227,7 @@ pub async fn procurement_page(
     headers: HeaderMap,
     q: Result<Query<CockpitQuery>, QueryRejection>,
 ) -> Response {
-    respond(
+    respond_cached(
         state,
         headers,
         q,
