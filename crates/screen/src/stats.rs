@@ -15,20 +15,21 @@
 //! NULL and non-finite inputs are ignored by the aggregates; an empty group gives NULL.
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, Float64Array};
-use datafusion::arrow::datatypes::{DataType, Field, Float64Type};
+use datafusion::arrow::datatypes::{DataType, Float64Type};
 use datafusion::common::utils::SingleRowListArrayBuilder;
 use datafusion::common::{Result, ScalarValue};
-use datafusion::logical_expr::{
-    Accumulator, AggregateUDF, ColumnarValue, ScalarUDF, Volatility, create_udaf, create_udf,
-};
+use datafusion::logical_expr::{Accumulator, ColumnarValue, ScalarUDF, Volatility, create_udf};
 use datafusion::prelude::SessionContext;
 use std::sync::Arc;
+
+mod grouped;
+use grouped::Kind;
 
 /// Consistency constant that makes the MAD estimate the standard deviation of a normal sample.
 pub const MAD_SCALE: f64 = 1.4826;
 
-#[derive(Debug, Clone, Copy)]
-enum Stat {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Stat {
     Q1,
     Q3,
     Mad,
@@ -122,26 +123,6 @@ impl Accumulator for ValuesAcc {
     }
 }
 
-fn values_udaf(name: &str, stat: Stat) -> AggregateUDF {
-    create_udaf(
-        name,
-        vec![DataType::Float64],
-        Arc::new(DataType::Float64),
-        Volatility::Immutable,
-        Arc::new(move |_| {
-            Ok(Box::new(ValuesAcc {
-                stat,
-                values: Vec::new(),
-            }))
-        }),
-        Arc::new(vec![DataType::List(Arc::new(Field::new(
-            "item",
-            DataType::Float64,
-            true,
-        )))]),
-    )
-}
-
 /// Keeps every non-null value and the requested quantile (the second argument, constant).
 #[derive(Debug, Default)]
 struct QuantileR8Acc {
@@ -199,20 +180,6 @@ impl Accumulator for QuantileR8Acc {
         }
         Ok(())
     }
-}
-
-fn quantile_r8_udaf() -> AggregateUDF {
-    create_udaf(
-        "peer_quantile_r8",
-        vec![DataType::Float64, DataType::Float64],
-        Arc::new(DataType::Float64),
-        Volatility::Immutable,
-        Arc::new(|_| Ok(Box::new(QuantileR8Acc::default()))),
-        Arc::new(vec![
-            DataType::List(Arc::new(Field::new("item", DataType::Float64, true))),
-            DataType::Float64,
-        ]),
-    )
 }
 
 /// P(X ≤ k) for X ~ Binomial(n, p), summed in log space so large n does not underflow.
@@ -444,9 +411,9 @@ fn fence(low: bool) -> impl Fn(&[Option<f64>]) -> Option<f64> {
 
 /// Registers every peer-statistics function in a session.
 pub fn register(ctx: &SessionContext) {
-    ctx.register_udaf(values_udaf("peer_q1", Stat::Q1));
-    ctx.register_udaf(values_udaf("peer_q3", Stat::Q3));
-    ctx.register_udaf(values_udaf("peer_mad", Stat::Mad));
+    ctx.register_udaf(grouped::udaf("peer_q1", Kind::Values(Stat::Q1)));
+    ctx.register_udaf(grouped::udaf("peer_q3", Kind::Values(Stat::Q3)));
+    ctx.register_udaf(grouped::udaf("peer_mad", Kind::Values(Stat::Mad)));
     ctx.register_udf(float_udf("tukey_low", 3, fence(true)));
     ctx.register_udf(float_udf("tukey_high", 3, fence(false)));
     ctx.register_udf(float_udf("robust_z", 3, |a| {
@@ -458,7 +425,7 @@ pub fn register(ctx: &SessionContext) {
     }));
     ctx.register_udf(binom_udf());
     ctx.register_udf(chi2_udf());
-    ctx.register_udaf(quantile_r8_udaf());
+    ctx.register_udaf(grouped::udaf("peer_quantile_r8", Kind::R8));
     // `(q3 − q1)·k + q` rounded once, as `f64::mul_add` does, so a value on the fence compares
     // as it does in Cardinal; an infinite or NaN fence is NULL (no comparison fires).
     ctx.register_udf(float_udf("fence_low", 3, |a| {
