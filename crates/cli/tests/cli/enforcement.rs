@@ -74,11 +74,23 @@ fn workload_trajectory_and_board_on_the_synthetic_county() {
     assert_eq!(sheet.height(), rows.len() + 1);
     ok(q(&data).args(["ledger", "verify"]));
 
-    // Planted: arrival recorded 21 km from where the officer's GPS was.
+    // Planted: arrival recorded 21 km from where the officer's GPS was (found through the
+    // ground truth, so new plants elsewhere in the pack do not move it).
+    let truth: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(src.join("ground_truth.json")).unwrap())
+            .unwrap();
+    let event = truth["anomalies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == "enforcement-S02-fast-330106-001")
+        .and_then(|a| a["keys"]["event_id"].as_str())
+        .unwrap()
+        .to_owned();
     let events = std::fs::read_to_string(src.join("le_case_events.csv")).unwrap();
     let case = events
         .lines()
-        .find(|l| l.starts_with("HJ330106-0035055,"))
+        .find(|l| l.starts_with(&format!("{event},")))
         .and_then(|l| l.split(',').nth(1))
         .unwrap()
         .to_owned();
