@@ -18,23 +18,9 @@ async fn page(c: &Client, s: &Server, path: &str) -> (StatusCode, String) {
     )
 }
 
-/// The value of the headline figure labelled `zh` (as `cockpit.rs` reads it).
+/// The headline figure labelled `zh` as a number.
 fn figure(html: &str, zh: &str) -> i64 {
-    html.split("<li><span class=\"num\">")
-        .skip(1)
-        .find(|chunk| {
-            chunk
-                .split("</li>")
-                .next()
-                .unwrap()
-                .contains(&format!(">{zh}<"))
-        })
-        .unwrap_or_else(|| panic!("no figure {zh}"))
-        .split("</span>")
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap()
+    crate::cockpit::figure(html, zh).parse().unwrap()
 }
 
 async fn post(c: &Client, s: &Server, path: &str, fields: &[(&str, &str)]) -> String {

@@ -97,7 +97,7 @@ fn unescape(s: &str) -> String {
 }
 
 /// The value of the headline figure labelled `zh`.
-fn figure(html: &str, zh: &str) -> String {
+pub(crate) fn figure(html: &str, zh: &str) -> String {
     html.split("<li><span class=\"num\">")
         .skip(1)
         .find(|chunk| {
