@@ -116,6 +116,86 @@ impl crate::Lake {
     }
 }
 
+/// One row's place under its import file's rows root: with the import entry's receipt, the
+/// proof that this record was imported under that entry (`qinglian-record-proof/v1`).
+#[derive(Debug, Clone)]
+pub struct RowProof {
+    /// Rows of the file (the tree's size).
+    pub rows: u64,
+    pub row: u64,
+    /// The row's canonical JSON, the leaf that was hashed.
+    pub record: String,
+    pub path: Vec<Hash>,
+}
+
+/// Why a row proof could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum RowProofError {
+    #[error(
+        "数据湖中的批次与账本记录的行根不符（被改动）/ the lake's batch does not match the rows root in the ledger (altered)"
+    )]
+    Altered,
+    #[error("该文件只有 {0} 行 / the file has {0} rows")]
+    NoSuchRow(u64),
+    #[error(transparent)]
+    Lake(#[from] crate::ImportError),
+}
+
+impl RowProof {
+    /// The record-proof document: this row proof plus the entry's receipt (a C2SP tlog-proof),
+    /// which `qinglian ledger verify-record` checks offline.
+    pub fn document(&self, entry_index: u64, file: usize, receipt: &str) -> serde_json::Value {
+        serde_json::json!({
+            "format": "qinglian-record-proof/v1",
+            "entry_index": entry_index,
+            "file": file,
+            "row": self.row,
+            "rows": self.rows,
+            "record": self.record,
+            "row_proof": self.path.iter().map(qinglian_ledger::hash_to_base64).collect::<Vec<_>>(),
+            "receipt": receipt,
+        })
+    }
+}
+
+impl crate::Lake {
+    /// Row `row` of the batch imported from content `content_hash`, proven under `rows_root`
+    /// (the root the import entry carries): the whole batch is rehashed, so a changed lake is
+    /// caught before anything is proven.
+    pub fn row_proof(
+        &self,
+        dataset: &str,
+        content_hash: &str,
+        rows_root: &Hash,
+        row: u64,
+    ) -> Result<RowProof, RowProofError> {
+        let batches = self.batch_rows(dataset, content_hash)?;
+        let leaves = row_leaf_hashes(&batches);
+        if &root_of(&leaves) != rows_root {
+            return Err(RowProofError::Altered);
+        }
+        let rows = leaves.len() as u64;
+        if row >= rows {
+            return Err(RowProofError::NoSuchRow(rows));
+        }
+        let (mut b, mut i) = (0, row as usize);
+        while i >= batches[b].num_rows() {
+            i -= batches[b].num_rows();
+            b += 1;
+        }
+        let record = row_json(&batches[b], i);
+        let tree = qinglian_ledger::MemTree::from_leaf_hashes(leaves);
+        let path = qinglian_ledger::inclusion_proof(&tree, row, rows)
+            .expect("row checked against the tree's size");
+        Ok(RowProof {
+            rows,
+            row,
+            record,
+            path,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -538,3 +538,45 @@ fn a_column_mapping_imports_foreign_headers_and_values() {
         .to_string();
     assert!(e.contains("已移交") && e.contains("处理结果"), "{e}");
 }
+
+/// A row's proof under the rows root its import computed: it verifies, a wrong root is called
+/// an altered lake, and a row past the end is refused with the file's size.
+#[test]
+fn row_proof_verifies_under_the_import_root() {
+    use qinglian_lake::rowhash::RowProofError;
+    let dir = tempfile::tempdir().unwrap();
+    let lake = Lake::new(dir.path().join("lake"));
+    let f = write(dir.path(), "posts.csv", POSTS_CSV.as_bytes());
+    let p = lake
+        .prepare("posts", &[f], &ReadOptions::default(), false, &|_, _| {})
+        .unwrap();
+    let (root, content) = (p.files[0].rows_root(), p.files[0].content_hash.clone());
+    lake.commit(p).unwrap();
+    let proof = lake.row_proof("posts", &content, &root, 2).unwrap();
+    assert_eq!((proof.row, proof.rows), (2, 3));
+    assert!(
+        proof.record.contains(r#""post_id":"P3""#),
+        "{}",
+        proof.record
+    );
+    let leaf = qinglian_ledger::leaf_hash(proof.record.as_bytes());
+    qinglian_ledger::verify_inclusion(&leaf, 2, 3, &proof.path, &root).unwrap();
+    let doc = proof.document(7, 0, "receipt");
+    assert_eq!(doc["format"], "qinglian-record-proof/v1");
+    assert_eq!(
+        (doc["entry_index"].as_u64(), doc["row"].as_u64()),
+        (Some(7), Some(2))
+    );
+    assert!(matches!(
+        lake.row_proof("posts", &content, &[0; 32], 2),
+        Err(RowProofError::Altered)
+    ));
+    assert!(matches!(
+        lake.row_proof("posts", &content, &root, 3),
+        Err(RowProofError::NoSuchRow(3))
+    ));
+    assert!(matches!(
+        lake.row_proof("posts", "no-such-content", &root, 0),
+        Err(RowProofError::Lake(_))
+    ));
+}

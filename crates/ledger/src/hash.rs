@@ -64,6 +64,18 @@ pub fn hash_to_hex(hash: &Hash) -> String {
     })
 }
 
+/// Inverse of [`hash_to_hex`] (either case); `None` unless exactly 64 hex digits.
+pub fn hash_from_hex(text: &str) -> Option<Hash> {
+    if text.len() != 64 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, b) in out.iter_mut().enumerate() {
+        *b = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok()?;
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,6 +108,11 @@ mod tests {
     fn base64_roundtrip_and_strictness() {
         let h = leaf_hash(b"x");
         assert_eq!(hash_from_base64(&hash_to_base64(&h)).unwrap(), h);
+        assert_eq!(hash_from_hex(&hash_to_hex(&h)), Some(h));
+        assert_eq!(hash_from_hex(&hash_to_hex(&h).to_uppercase()), Some(h));
+        assert_eq!(hash_from_hex(&hash_to_hex(&h)[1..]), None);
+        assert_eq!(hash_from_hex(&format!("{}g", &hash_to_hex(&h)[1..])), None);
+        assert_eq!(hash_from_hex(&format!("+{}", &hash_to_hex(&h)[1..])), None);
         assert!(matches!(
             hash_from_base64("YWJjZGVm"),
             Err(ProofError::HashLength { len: 6 })

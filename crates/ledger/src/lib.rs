@@ -30,8 +30,8 @@ pub use entry::{Entry, MAX_ENTRY_BYTES, canonical_json};
 pub use error::{CheckpointError, EntryError, NoteError, ProofError, ReceiptError, TreeError};
 pub use frontier::{AppendedBatch, Frontier};
 pub use hash::{
-    EMPTY_ROOT, Hash, hash_from_base64, hash_from_slice, hash_to_base64, hash_to_hex, leaf_hash,
-    node_hash,
+    EMPTY_ROOT, Hash, hash_from_base64, hash_from_hex, hash_from_slice, hash_to_base64,
+    hash_to_hex, leaf_hash, node_hash,
 };
 pub use note::{
     KeyKind, MAX_SIGNATURES, NoteSignature, OpenedNote, ParsedNote, SIG_TYPE_COSIGNATURE_V1,

@@ -221,37 +221,24 @@ pub async fn run(ctx: &Ctx, c: LedgerCmd) -> anyhow::Result<ExitCode> {
                     "第 {index} 条不是导入记录，或没有第 {file} 个文件 / entry {index} is not an import, or has no file {file}"
                 )));
             };
-            let (content_hash, rows_root) = (
-                f["content_hash"].as_str().unwrap_or_default(),
-                f["rows_root"].as_str().unwrap_or_default(),
-            );
+            let content_hash = f["content_hash"].as_str().unwrap_or_default();
+            let rows_root = f["rows_root"]
+                .as_str()
+                .and_then(qinglian_ledger::hash_from_hex)
+                .unwrap_or_default();
             let lake = qinglian_lake::Lake::new(ctx.settings.lake_dir());
-            let batches = lake.batch_rows(dataset, content_hash)?;
-            let leaves = qinglian_lake::rowhash::row_leaf_hashes(&batches);
-            if hash_to_hex(&qinglian_ledger::root_of(&leaves)) != rows_root {
-                eprintln!(
-                    "数据湖中的批次与账本记录的行根不符（被改动）/ the lake's batch does not match the rows root in the ledger (altered)"
-                );
-                return Ok(ExitCode::from(1));
-            }
-            if row >= leaves.len() as u64 {
-                return Ok(usage(format!(
-                    "该文件只有 {} 行 / the file has {} rows",
-                    leaves.len(),
-                    leaves.len()
-                )));
-            }
-            let (bi, ri) = locate(&batches, row);
-            let row_json = qinglian_lake::rowhash::row_json(&batches[bi], ri);
-            let tree = qinglian_ledger::MemTree::from_leaf_hashes(leaves);
-            let row_proof = qinglian_ledger::inclusion_proof(&tree, row, tree.size())?;
+            let proof = match lake.row_proof(dataset, content_hash, &rows_root, row) {
+                Ok(p) => p,
+                Err(e @ qinglian_lake::rowhash::RowProofError::Altered) => {
+                    eprintln!("{e}");
+                    return Ok(ExitCode::from(1));
+                }
+                Err(qinglian_lake::rowhash::RowProofError::Lake(e)) => return Err(e.into()),
+                Err(e) => return Ok(usage(e.to_string())),
+            };
             let entry_proof = store.ledger_inclusion_proof(index, state.size).await?;
             let receipt = Receipt::new(&e.leaf, index, entry_proof, &state.checkpoint).encode();
-            let doc = serde_json::json!({
-                "format": "qinglian-record-proof/v1", "entry_index": index, "file": file, "row": row,
-                "rows": tree.size(), "record": row_json, "row_proof": row_proof.iter().map(hash_to_base64).collect::<Vec<_>>(),
-                "receipt": receipt,
-            });
+            let doc = proof.document(index, file, &receipt);
             if let Err(err) = std::fs::write(&out, serde_json::to_vec_pretty(&doc)?) {
                 return Ok(usage(format!(
                     "无法写入 {0} / cannot write {0}: {err}",
@@ -380,17 +367,6 @@ async fn add_cosignature(
     Ok(Ok(cp.size))
 }
 
-/// Batch and row within it of the `row`-th row overall.
-fn locate(batches: &[arrow_array::RecordBatch], mut row: u64) -> (usize, usize) {
-    for (i, b) in batches.iter().enumerate() {
-        if row < b.num_rows() as u64 {
-            return (i, row as usize);
-        }
-        row -= b.num_rows() as u64;
-    }
-    unreachable!("row checked against the total")
-}
-
 /// Verifies a record proof offline: the receipt proves the import entry in a signed checkpoint,
 /// and the row proof places the record under the rows root that entry carries.
 pub fn verify_record(file: &Path, vkey: &str, json: bool) -> anyhow::Result<ExitCode> {
@@ -423,7 +399,10 @@ pub fn verify_record(file: &Path, vkey: &str, json: bool) -> anyhow::Result<Exit
     };
     let entry: serde_json::Value = serde_json::from_slice(&receipt.entry).unwrap_or_default();
     let f = doc["file"].as_u64().unwrap_or(0) as usize;
-    let Some(root) = entry["files"][f]["rows_root"].as_str().and_then(hex_hash) else {
+    let Some(root) = entry["files"][f]["rows_root"]
+        .as_str()
+        .and_then(qinglian_ledger::hash_from_hex)
+    else {
         return failed("条目中没有该文件的行根 / the entry has no rows root for that file".into());
     };
     let dataset = entry["files"][f]["dataset"]
@@ -462,15 +441,4 @@ pub fn verify_record(file: &Path, vkey: &str, json: bool) -> anyhow::Result<Exit
         println!("记录 / record: {record}");
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn hex_hash(h: &str) -> Option<qinglian_ledger::Hash> {
-    if h.len() != 64 {
-        return None;
-    }
-    let mut out = [0u8; 32];
-    for (i, b) in out.iter_mut().enumerate() {
-        *b = u8::from_str_radix(&h[2 * i..2 * i + 2], 16).ok()?;
-    }
-    Some(out)
 }
