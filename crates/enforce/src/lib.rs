@@ -19,6 +19,7 @@ pub use cases::{OFFICER_CASES_CAP, OfficerCase, OfficerCases, officer_cases};
 pub use geo::haversine_m;
 pub use period::{LocalTime, Period, PeriodKind};
 pub use roster::{Officer, Roster, Squad};
+pub use scan::RowSource;
 pub use trajectory::{
     CaseInfo, Event, Fix, TrackPoint, Trajectory, TrajectoryIndex, trajectory_scan,
 };

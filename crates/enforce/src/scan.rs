@@ -62,6 +62,17 @@ pub(crate) struct Files {
     pub dataset: &'static str,
     pub hash: String,
     pub files: Vec<(PathBuf, ArrowReaderMetadata)>,
+    /// Per file: the content hash of the import batch it belongs to and the batch row of its
+    /// first row, so that a row found here can be proven under its import's ledger entry.
+    pub origin: Vec<(Arc<str>, u64)>,
+}
+
+/// Where a row was imported: the import batch's content hash and the row within that batch (as
+/// `qinglian ledger record-proof` counts rows).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RowSource {
+    pub content_hash: String,
+    pub row: u64,
 }
 
 impl Files {
@@ -81,10 +92,30 @@ impl Files {
                 Ok((p.clone(), meta))
             })
             .collect::<Result<Vec<_>, Msg>>()?;
+        let mut origin = Vec::with_capacity(files.len());
+        let mut next = (usize::MAX, 0u64);
+        for (i, (_, meta)) in files.iter().enumerate() {
+            let b = snap.file_batch[i];
+            if next.0 != b {
+                next = (b, 0);
+            }
+            origin.push((Arc::from(snap.content_hashes[b].as_str()), next.1));
+            next.1 += meta.metadata().file_metadata().num_rows() as u64;
+        }
         Ok(Files {
             dataset,
             hash: snap.hash,
             files,
+            origin,
+        })
+    }
+
+    /// Where row `row` of file `fi` was imported.
+    pub fn source(&self, fi: u32, row: u64) -> Option<RowSource> {
+        let (hash, first) = self.origin.get(fi as usize)?;
+        Some(RowSource {
+            content_hash: hash.to_string(),
+            row: first + row,
         })
     }
 
@@ -461,6 +492,7 @@ mod tests {
             dataset: "t",
             hash: String::new(),
             files: vec![(path, meta)],
+            origin: vec![(Arc::from("c"), 0)],
         }
     }
 

@@ -10,7 +10,8 @@
 use crate::geo::haversine_m;
 use crate::period::LocalTime;
 use crate::scan::{
-    self, Files, Filter, FxMap, Scan, arrow_err, key64, opt_f64, opt_str, opt_ts, ts_between,
+    self, Files, Filter, FxMap, RowSource, Scan, arrow_err, key64, opt_f64, opt_str, opt_ts,
+    ts_between,
 };
 use crate::workload::path_m;
 use arrow_array::{Array, BooleanArray, RecordBatch};
@@ -128,6 +129,8 @@ pub struct Event {
     /// Only for steps by the lead officer (or with the lead as co-officer) that have a place,
     /// and a fix within [`FIX_WINDOW_SECS`].
     pub nearest_fix: Option<Fix>,
+    /// The import batch and row the step was read from (its record proof's coordinates).
+    pub source: Option<RowSource>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq)]
@@ -218,9 +221,19 @@ fn case_from(batches: &[RecordBatch], case_id: &str) -> Result<Option<CaseInfo>,
     Ok(None)
 }
 
-fn events_from(batches: &[RecordBatch], case_id: &str) -> Result<Vec<Event>, Msg> {
+/// The case's steps in `batches`; `located` is each row's (file, row in file), in the order
+/// the batches hold them.
+fn events_from(
+    batches: &[RecordBatch],
+    located: &[(u32, u64)],
+    files: &Files,
+    case_id: &str,
+) -> Result<Vec<Event>, Msg> {
     let mut out = Vec::new();
+    let mut at_row = 0usize;
     for b in batches {
+        let first = at_row;
+        at_row += b.num_rows();
         let (id, case, step, t) = (
             scan::strs(b, "event_id")?,
             scan::strs(b, "case_id")?,
@@ -250,6 +263,9 @@ fn events_from(batches: &[RecordBatch], case_id: &str) -> Result<Vec<Event>, Msg
                 longitude: opt_f64(lon, i),
                 latitude: opt_f64(lat, i),
                 nearest_fix: None,
+                source: located
+                    .get(first + i)
+                    .and_then(|&(f, r)| files.source(f, r)),
             });
         }
     }
@@ -376,18 +392,22 @@ pub fn trajectory_scan(lake: &Lake, case_id: &str) -> Result<Option<Trajectory>,
     let Some(case) = case_from(&found, case_id)? else {
         return Ok(None);
     };
-    let ev = Files::open(lake, "le_case_events")?.scan(
-        &Scan {
-            columns: EVENT_COLS.to_vec(),
-            prune: None,
-            filter: Some(Filter {
-                columns: vec!["case_id"],
-                pred: eq_pred("case_id", case_id.to_owned()),
-            }),
-        },
-        |b| Ok(b.clone()),
+    // The steps by location (one pass over `case_id`, then only their rows), so that each
+    // step knows the import row it came from.
+    let ev_files = Files::open(lake, "le_case_events")?;
+    let key = key64(case_id);
+    let runs = ev_files.scan_located(&["case_id"], |fi, row0, b| {
+        Ok(runs_of(fi, row0, scan::strs(b, "case_id")?)
+            .into_iter()
+            .filter(|r| r.key == key)
+            .collect::<Vec<_>>())
+    })?;
+    let (ev, located) = read_runs(
+        &ev_files,
+        runs.iter().flatten().map(|r| (r.file, r.start, r.len)),
+        &EVENT_COLS,
     )?;
-    let events = events_from(&ev, case_id)?;
+    let events = events_from(&ev, &located, &ev_files, case_id)?;
     let (from, to) = window(&case, &events);
     let officer = case.lead_officer_id.clone();
     let in_window = ts_between("recorded_at", from, to + 1);
@@ -482,12 +502,16 @@ fn lookup(runs: &[Run], key: u64) -> &[Run] {
     &runs[a..b]
 }
 
-/// Reads the rows of the given (file, start, len) ranges, file by file.
+/// Each row read, in order: (file, row in file).
+type Located = Vec<(u32, u64)>;
+
+/// Reads the rows of the given (file, start, len) ranges, file by file, with each row's
+/// (file, row in file) in the order they come.
 fn read_runs(
     files: &Files,
     runs: impl Iterator<Item = (u32, u32, u32)>,
     cols: &[&'static str],
-) -> Result<Vec<RecordBatch>, Msg> {
+) -> Result<(Vec<RecordBatch>, Located), Msg> {
     let mut by_file: std::collections::BTreeMap<u32, Vec<(u64, u64)>> = Default::default();
     for (f, s, n) in runs {
         by_file
@@ -495,7 +519,7 @@ fn read_runs(
             .or_default()
             .push((u64::from(s), u64::from(n)));
     }
-    let mut out = Vec::new();
+    let (mut out, mut located) = (Vec::new(), Vec::new());
     for (f, mut ranges) in by_file {
         ranges.sort_unstable();
         // Merge touching or overlapping ranges (the selection must be disjoint).
@@ -507,8 +531,13 @@ fn read_runs(
             }
         }
         out.extend(files.ranges_at(f as usize, &merged, cols)?);
+        located.extend(
+            merged
+                .iter()
+                .flat_map(|&(s, n)| (s..s + n).map(move |r| (f, r))),
+        );
     }
-    Ok(out)
+    Ok((out, located))
 }
 
 impl TrajectoryIndex {
@@ -580,7 +609,7 @@ impl TrajectoryIndex {
 
     pub fn trajectory(&self, case_id: &str) -> Result<Option<Trajectory>, Msg> {
         let key = key64(case_id);
-        let rows = read_runs(
+        let (rows, _) = read_runs(
             &self.cases,
             lookup(&self.case_runs, key)
                 .iter()
@@ -590,14 +619,14 @@ impl TrajectoryIndex {
         let Some(case) = case_from(&rows, case_id)? else {
             return Ok(None);
         };
-        let ev = read_runs(
+        let (ev, located) = read_runs(
             &self.events,
             lookup(&self.event_runs, key)
                 .iter()
                 .map(|r| (r.file, r.start, r.len)),
             &EVENT_COLS,
         )?;
-        let events = events_from(&ev, case_id)?;
+        let events = events_from(&ev, &located, &self.events, case_id)?;
         let (from, to) = window(&case, &events);
         let officer = case.lead_officer_id.clone();
         let runs = self
@@ -608,7 +637,7 @@ impl TrajectoryIndex {
         // Runs are sorted by start time; any run starting after `to` is out, earlier ones are
         // checked by their end.
         let upto = runs.partition_point(|r| r.t_min <= to);
-        let gps = read_runs(
+        let (gps, _) = read_runs(
             &self.gps,
             runs[..upto]
                 .iter()

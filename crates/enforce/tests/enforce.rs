@@ -329,6 +329,50 @@ fn trajectory_scan_and_index_agree() {
         "officer_id,recorded_at,longitude,latitude\nO3,2025-09-09 23:50:00,120.0,30.0\n",
     );
     assert!(!index.is_current(&lake));
+    // Each step knows the import row it came from: E1…E4 are rows 0, 2, 3 and 1 of the one
+    // events file; a later import's step is row 0 of its own batch. Both readers agree.
+    import(
+        &lake,
+        _dir.path(),
+        "le_case_events",
+        "events2.csv",
+        "event_id,case_id,step,occurred_at,officer_id,on_site\nE8,C1,served,2025-09-02 13:00:00,O1,否\n",
+    );
+    let first = lake.snapshot("le_case_events").unwrap().content_hashes;
+    let t2 = trajectory_scan(&lake, "C1").unwrap().unwrap();
+    assert_eq!(
+        TrajectoryIndex::build(&lake)
+            .unwrap()
+            .trajectory("C1")
+            .unwrap()
+            .as_ref(),
+        Some(&t2)
+    );
+    let at: Vec<(&str, usize, u64)> = t2
+        .events
+        .iter()
+        .map(|e| {
+            let s = e.source.as_ref().expect("every step has a source");
+            let batch = first.iter().position(|h| *h == s.content_hash).unwrap();
+            (e.event_id.as_str(), batch, s.row)
+        })
+        .collect();
+    assert_eq!(
+        at,
+        [
+            ("E1", 0, 0),
+            ("E2", 0, 2),
+            ("E3", 0, 3),
+            ("E8", 1, 0),
+            ("E4", 0, 1)
+        ]
+    );
+    for e in &t2.events {
+        let s = e.source.as_ref().unwrap();
+        let rows = lake.batch_rows("le_case_events", &s.content_hash).unwrap();
+        let json = qinglian_lake::rowhash::row_json(&rows[0], s.row as usize);
+        assert!(json.contains(&format!("\"{}\"", e.event_id)), "{json}");
+    }
     let json = serde_json::to_value(&t).unwrap();
     assert_eq!(json["events"][0]["at"], "2025-09-02 10:00:00");
     assert!(

@@ -62,6 +62,10 @@ pub struct Snapshot {
     pub rows: u64,
     pub files: Vec<PathBuf>,
     pub batches: Vec<String>,
+    /// The content hash of each batch (as `batches`), which names its import in the ledger.
+    pub content_hashes: Vec<String>,
+    /// Which of `batches` each of `files` belongs to (a batch's files are in row order).
+    pub file_batch: Vec<usize>,
 }
 
 /// One validated file, ready to be written.
@@ -176,12 +180,15 @@ impl Lake {
         h.update(dataset.as_bytes());
         let mut files = Vec::new();
         let mut batches = Vec::new();
+        let (mut content_hashes, mut file_batch) = (Vec::new(), Vec::new());
         let mut rows = 0;
         for b in m.active() {
             h.update(b"\n");
             h.update(b.content_hash.as_bytes());
             rows += b.rows;
+            file_batch.extend(std::iter::repeat_n(batches.len(), b.files.len()));
             batches.push(b.id.clone());
+            content_hashes.push(b.content_hash.clone());
             files.extend(
                 b.files
                     .iter()
@@ -194,6 +201,8 @@ impl Lake {
             rows,
             files,
             batches,
+            content_hashes,
+            file_batch,
         })
     }
 

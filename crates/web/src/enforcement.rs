@@ -9,7 +9,9 @@ use crate::analysis::BoxFuture;
 use qinglian_core::Msg;
 use qinglian_store::Principal;
 
-use qinglian_enforce::{Officer, OfficerCases, Squad, Trajectory, Workload};
+use qinglian_enforce::{Officer, OfficerCases, RowSource, Squad, Trajectory, Workload};
+use qinglian_lake::rowhash::{RowProof, RowProofError};
+use qinglian_ledger::Hash;
 
 /// A squad on the board with its officers (names masked unless the view was recorded).
 #[derive(Debug, Clone, serde::Serialize)]
@@ -53,6 +55,28 @@ pub trait Enforcement: Send + Sync {
         p: &Principal,
         case_id: String,
     ) -> BoxFuture<'_, anyhow::Result<Option<Trajectory>>>;
+
+    /// Where step `event_id` of the case was imported (import batch and row); `None` when the
+    /// case is missing or outside the principal's jurisdiction, or has no such step. Nothing
+    /// personal is returned, so nothing is recorded.
+    fn step_source(
+        &self,
+        p: &Principal,
+        case_id: String,
+        event_id: String,
+    ) -> BoxFuture<'_, anyhow::Result<Option<RowSource>>>;
+
+    /// Row `row` of the `dataset` batch imported from content `content_hash`, proven under
+    /// `rows_root` (the root its import entry carries). The caller has decided that the
+    /// principal may see the row; the view of the record is recorded in the ledger.
+    fn import_row_proof(
+        &self,
+        p: &Principal,
+        dataset: &'static str,
+        content_hash: String,
+        rows_root: Hash,
+        row: u64,
+    ) -> BoxFuture<'_, anyhow::Result<Result<RowProof, RowProofError>>>;
 
     /// The cases an officer handled in the period (as lead, or named in a step), earliest
     /// received first and capped (`truncated` says so); `None` when the officer is unknown or

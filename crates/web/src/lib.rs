@@ -170,8 +170,8 @@ pub fn router(store: Store, services: Option<Services>, cfg: WebConfig, clock: C
         .route("/enforcement/officers/{id}", get(pages::officer_page))
         .route("/enforcement/cases/{id}", get(pages::case_page))
         .route(
-            "/enforcement/imports/{index}/proof",
-            get(pages::import_proof),
+            "/enforcement/cases/{id}/steps/{event}/proof",
+            get(pages::step_proof),
         )
         .route("/divisions/{code}", get(pages::division_page))
         .route("/units/{id}", get(pages::unit_page))

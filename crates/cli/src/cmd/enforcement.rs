@@ -15,10 +15,11 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use qinglian_core::{DivisionCode, Msg};
 use qinglian_enforce::{
-    OFFICER_CASES_CAP, OfficerCases, Period, RankBy, Roster, Squad, Trajectory, TrajectoryIndex,
-    Workload, WorkloadOptions, WorkloadRow,
+    OFFICER_CASES_CAP, OfficerCases, Period, RankBy, Roster, RowSource, Squad, Trajectory,
+    TrajectoryIndex, Workload, WorkloadOptions, WorkloadRow,
 };
 use qinglian_lake::Lake;
+use qinglian_lake::rowhash::{RowProof, RowProofError};
 use qinglian_store::Principal;
 use qinglian_store::ledger::{Ledger, Unit};
 use qinglian_web::{BoxFuture, SquadCard, WorkloadRequest};
@@ -885,6 +886,64 @@ impl qinglian_web::Enforcement for CliEnforcement {
                 trajectory_view_entry(&self.ledger, &p, t).await?;
             }
             Ok(t)
+        })
+    }
+
+    fn step_source(
+        &self,
+        p: &Principal,
+        case_id: String,
+        event_id: String,
+    ) -> BoxFuture<'_, anyhow::Result<Option<RowSource>>> {
+        let (p, lake, cache) = (p.clone(), Lake::new(&self.lake_dir), self.cache.clone());
+        Box::pin(async move {
+            let r = tokio::task::spawn_blocking(move || -> Result<_, Msg> {
+                let index = Cache::index(&cache, &lake)?;
+                let roster = Cache::roster(&cache, &lake)?;
+                Ok(
+                    visible_trajectory(index.trajectory(&case_id)?, &roster, &p).and_then(|t| {
+                        t.events
+                            .into_iter()
+                            .find(|e| e.event_id == event_id)
+                            .and_then(|e| e.source)
+                    }),
+                )
+            })
+            .await??;
+            Ok(r)
+        })
+    }
+
+    fn import_row_proof(
+        &self,
+        p: &Principal,
+        dataset: &'static str,
+        content_hash: String,
+        rows_root: qinglian_ledger::Hash,
+        row: u64,
+    ) -> BoxFuture<'_, anyhow::Result<Result<RowProof, RowProofError>>> {
+        let (p, lake) = (p.clone(), Lake::new(&self.lake_dir));
+        Box::pin(async move {
+            let hash = content_hash.clone();
+            let proof = tokio::task::spawn_blocking(move || {
+                lake.row_proof(dataset, &hash, &rows_root, row)
+            })
+            .await?;
+            if proof.is_ok() {
+                record_view(
+                    &self.ledger,
+                    &p,
+                    &p.username,
+                    ("dataset", dataset),
+                    serde_json::json!({
+                        "purpose": "record_proof",
+                        "content_hash": content_hash,
+                        "row": row,
+                    }),
+                )
+                .await?;
+            }
+            Ok(proof)
         })
     }
 

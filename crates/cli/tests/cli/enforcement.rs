@@ -334,21 +334,52 @@ async fn pages(data: &Path, case: &str, far: f64, lead: &str, month: &str) {
         html.contains(&format!("{:.1} km", far / 1000.0)),
         "the 21 km gap"
     );
-    // Attribute values come HTML-escaped (`/` as `&#x2f;`).
-    let proof = html
-        .replace("&#x2f;", "/")
-        .split(r#"href="/enforcement/imports/"#)
-        .nth(1)
-        .and_then(|r| r.split('/').next())
-        .expect("a proof link")
-        .to_owned();
+    // Each step links to its record proof (attribute values come HTML-escaped, `/` as
+    // `&#x2f;`), which verifies offline against the ledger's key and holds the step's row.
+    let html = html.replace("&#x2f;", "/");
+    let prefix = format!(r#"href="/enforcement/cases/{case}/steps/"#);
+    let steps: Vec<&str> = html
+        .split(prefix.as_str())
+        .skip(1)
+        .map(|r| r.split('/').next().unwrap())
+        .collect();
+    let shown = json(q(data).args(["enforcement", "trajectory", case]));
+    assert_eq!(
+        steps.len(),
+        shown["trajectory"]["events"].as_array().unwrap().len(),
+        "one proof link per step"
+    );
     let r = sup
-        .get(format!("{base}/enforcement/imports/{proof}/proof"))
+        .get(format!(
+            "{base}/enforcement/cases/{case}/steps/{}/proof",
+            steps[0]
+        ))
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    assert!(!r.text().await.unwrap().is_empty());
+    let file = data.join("step.record-proof.json");
+    std::fs::write(&file, r.bytes().await.unwrap()).unwrap();
+    let vkey = std::fs::read_to_string(data.join("keys/ledger.vkey")).unwrap();
+    let v = json(
+        Command::new(BIN)
+            .args(["ledger", "verify-record"])
+            .arg(&file)
+            .args(["--vkey", vkey.trim()]),
+    );
+    assert_eq!(v["verified"], true, "{v}");
+    assert_eq!(v["dataset"], "le_case_events");
+    assert_eq!(v["record"]["event_id"].as_str(), Some(steps[0]));
+    assert_eq!(v["record"]["case_id"].as_str(), Some(case));
+    // A step the case does not have, and the proof outside the jurisdiction: 404.
+    let r = sup
+        .get(format!(
+            "{base}/enforcement/cases/{case}/steps/no-such-step/proof"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
 
     // Outside the jurisdiction: no squad, and the officer and the case answer 404.
     let far_sup = signed_in(base, "web-far", "web-far-password-1").await;
@@ -360,6 +391,16 @@ async fn pages(data: &Path, case: &str, far: f64, lead: &str, month: &str) {
         get(&far_sup, base, &format!("/enforcement/cases/{case}"))
             .await
             .0,
+        404
+    );
+    assert_eq!(
+        get(
+            &far_sup,
+            base,
+            &format!("/enforcement/cases/{case}/steps/{}/proof", steps[0])
+        )
+        .await
+        .0,
         404
     );
     // A role that sees no squad: no nav link, no officer.

@@ -21,7 +21,7 @@ pub use cockpit::{
     IndicatorCard, IndicatorParam, clue_page, clue_proof, division_page, hit_page, indicator_page,
     indicators_page, procurement_page, unit_page,
 };
-pub use enforcement::{board_page, case_page, import_proof, officer_page};
+pub use enforcement::{board_page, case_page, officer_page, step_proof};
 pub use home::home;
 pub use import::{import_page, import_submit};
 pub use login::{login_form, login_submit, logout};

@@ -15,6 +15,12 @@ pub(crate) async fn download(
     entry: &LedgerEntry,
     name: &str,
 ) -> Result<Response, ApiError> {
+    let receipt = receipt(state, entry).await?;
+    Ok(attachment(name, "text/plain; charset=utf-8", receipt))
+}
+
+/// The receipt (C2SP tlog-proof carrying the entry) of `entry` against the latest checkpoint.
+pub(crate) async fn receipt(state: &AppState, entry: &LedgerEntry) -> Result<String, ApiError> {
     let ledger = state
         .store
         .ledger_state(LOG_ID)
@@ -24,7 +30,11 @@ pub(crate) async fn download(
         .store
         .ledger_inclusion_proof(entry.index, ledger.size)
         .await?;
-    let receipt = Receipt::new(&entry.leaf, entry.index, path, &ledger.checkpoint).encode();
+    Ok(Receipt::new(&entry.leaf, entry.index, path, &ledger.checkpoint).encode())
+}
+
+/// `body` as a download named `name` (made file-name safe).
+pub(crate) fn attachment(name: &str, content_type: &'static str, body: String) -> Response {
     let name: String = name
         .chars()
         .map(|c| {
@@ -37,15 +47,12 @@ pub(crate) async fn download(
         .collect();
     let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
         .unwrap_or(HeaderValue::from_static("attachment"));
-    Ok((
+    (
         [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/plain; charset=utf-8"),
-            ),
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
             (header::CONTENT_DISPOSITION, disposition),
         ],
-        receipt,
+        body,
     )
-        .into_response())
+        .into_response()
 }

@@ -210,7 +210,7 @@ const DESK_PAGES: [&str; 4] = [
 const ADMIN_PAGES: [&str; 3] = ["/admin/users", "/admin/tokens", "/admin/parameters"];
 /// The procurement page and its workbook: any signed-in role, each its own jurisdiction.
 const PROCUREMENT_PAGES: [&str; 2] = ["/procurement", "/procurement?format=xlsx"];
-/// The enforcement pages (board, officer, trajectory, import proof): this server has no
+/// The enforcement pages (board, officer, trajectory, step record proof): this server has no
 /// enforcement capability, so they do not exist for anyone (404) and the nav never offers them.
 /// With the capability, `qinglian serve` is tested in the CLI's `enforcement` test.
 const ENFORCEMENT_PAGES: [&str; 6] = [
@@ -219,7 +219,7 @@ const ENFORCEMENT_PAGES: [&str; 6] = [
     "/enforcement/officers/ZF330106-001?period=2025-09",
     "/enforcement/officers/ZF330106-001?period=2025-09&format=xlsx",
     "/enforcement/cases/AJ330106-0000001",
-    "/enforcement/imports/1/proof",
+    "/enforcement/cases/AJ330106-0000001/steps/SJ1/proof",
 ];
 const DESK_FORMS: [&str; 2] = ["/import", "/screening"];
 const ADMIN_FORMS: [&str; 8] = [

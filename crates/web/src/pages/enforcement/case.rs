@@ -1,7 +1,9 @@
 //! `GET /enforcement/cases/{case_id}`: a case's trajectory (办案轨迹) — its steps on a
 //! timeline table and on the map-like SVG, each with its ledger proof — and
-//! `GET /enforcement/imports/{index}/proof`, the inclusion proof of an enforcement dataset's
-//! import entry. The capability ledgers the view of the GPS track before the page is built.
+//! `GET /enforcement/cases/{case_id}/steps/{event_id}/proof`, one step's record proof: its row
+//! under the rows root of the import entry that brought it, plus that entry's receipt. The
+//! capability ledgers the view of the GPS track before the page is built, and the view of the
+//! row before the proof is handed out.
 
 use super::map::trajectory_svg;
 use super::{capability, failed, metres, respond};
@@ -13,56 +15,96 @@ use crate::state::AppState;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
+use axum::http::StatusCode;
 use axum::response::Response;
-use qinglian_enforce::Trajectory;
+use qinglian_enforce::{Event, RowSource, Trajectory};
+use qinglian_lake::rowhash::RowProofError;
+use qinglian_ledger::Hash;
 use qinglian_store::ledger::LedgerEntry;
 
 /// The dataset whose rows are the case's steps.
 const EVENTS: &str = "le_case_events";
 
-/// The import entries of an enforcement dataset, newest first.
-async fn imports(state: &AppState, dataset: &str) -> Result<Vec<LedgerEntry>, ApiError> {
-    let mut v: Vec<LedgerEntry> = state
+/// One file of an import entry: where a row imported from `content_hash` is proven.
+#[derive(Debug, Clone)]
+struct ImportFile {
+    entry: LedgerEntry,
+    file: usize,
+    content_hash: String,
+    rows_root: Hash,
+}
+
+/// The files of a dataset's import entries, newest entry first.
+async fn import_files(state: &AppState, dataset: &str) -> Result<Vec<ImportFile>, ApiError> {
+    let mut entries: Vec<LedgerEntry> = state
         .store
         .ledger_object_history("dataset", dataset)
         .await?
         .into_iter()
         .filter(|e| e.kind == "import")
         .collect();
-    v.reverse();
-    Ok(v)
-}
-
-fn proof_href(index: u64) -> String {
-    format!("/enforcement/imports/{index}/proof")
-}
-
-/// The proof cell of a step: its import batch's entry when there is exactly one, else the
-/// candidates (which batch holds a row is not told by the trajectory).
-fn proof_cell(batches: &[LedgerEntry]) -> Cell {
-    match batches {
-        [] => Cell::pair("无导入记录", "no import entry"),
-        [one] => Cell::pair(
-            format!("导入批次：账本第 {} 条", one.index),
-            format!("import batch: ledger entry {}", one.index),
-        )
-        .link(proof_href(one.index)),
-        many => {
-            let list = many
-                .iter()
-                .map(|e| e.index.to_string())
-                .collect::<Vec<_>>()
-                .join("、");
-            Cell::pair(
-                format!("导入批次之一：账本第 {list} 条"),
-                format!("one of the import batches: ledger entries {list}"),
-            )
-            .link(proof_href(many[0].index))
+    entries.reverse();
+    let mut out = Vec::new();
+    for e in entries {
+        let v: serde_json::Value = serde_json::from_slice(&e.leaf).unwrap_or_default();
+        let files = v["files"].as_array().cloned().unwrap_or_default();
+        for (file, f) in files.iter().enumerate() {
+            let (Some(content_hash), Some(rows_root)) = (
+                f["content_hash"].as_str(),
+                f["rows_root"]
+                    .as_str()
+                    .and_then(qinglian_ledger::hash_from_hex),
+            ) else {
+                continue;
+            };
+            out.push(ImportFile {
+                entry: e.clone(),
+                file,
+                content_hash: content_hash.to_owned(),
+                rows_root,
+            });
         }
     }
+    Ok(out)
 }
 
-fn build(t: &Trajectory, batches: &[LedgerEntry]) -> Page {
+fn find<'a>(files: &'a [ImportFile], source: &RowSource) -> Option<&'a ImportFile> {
+    files.iter().find(|f| f.content_hash == source.content_hash)
+}
+
+fn step_proof_href(case_id: &str, event_id: &str) -> String {
+    format!(
+        "/enforcement/cases/{}/steps/{}/proof",
+        seg(case_id),
+        seg(event_id)
+    )
+}
+
+/// The proof cell of a step: its import entry and row, linking to the record proof.
+fn proof_cell(case_id: &str, e: &Event, files: &[ImportFile]) -> Cell {
+    let Some((f, row)) = e
+        .source
+        .as_ref()
+        .and_then(|s| find(files, s).map(|f| (f, s.row)))
+    else {
+        return Cell::pair("无导入记录", "no import entry");
+    };
+    let file = if f.file > 0 {
+        (
+            format!(" · 第 {} 个文件", f.file + 1),
+            format!(", file {}", f.file + 1),
+        )
+    } else {
+        Default::default()
+    };
+    Cell::pair(
+        format!("账本第 {} 条导入{} · 行 {row}", f.entry.index, file.0),
+        format!("import entry {}{}, row {row}", f.entry.index, file.1),
+    )
+    .link(step_proof_href(case_id, &e.event_id))
+}
+
+fn build(t: &Trajectory, files: &[ImportFile]) -> Page {
     let c = &t.case;
     let mut events = Table::new(
         "events",
@@ -106,7 +148,7 @@ fn build(t: &Trajectory, batches: &[LedgerEntry]) -> Page {
             },
             dist,
             apart,
-            proof_cell(batches),
+            proof_cell(&c.case_id, e, files),
         ]);
     }
     let mut track = Table::new(
@@ -192,10 +234,10 @@ fn build(t: &Trajectory, batches: &[LedgerEntry]) -> Page {
             "账本证明",
             "Ledger proof",
             &format!(
-                "办案环节是批量导入的数据（{EVENTS}）：每次导入是账本中的一条记录，含每个文件各行的默克尔根。“账本证明”一栏链接到该导入记录的包含证明（.tlog-proof）；轨迹不说明某一行来自哪一批，导入不止一批时列出全部候选批次。单行的证明（记录在批次默克尔根中的位置）由命令行生成：qinglian ledger record-proof 记录号 行号。本次查看 GPS 轨迹已记入账本（personal_view）。"
+                "办案环节是批量导入的数据（{EVENTS}）：每次导入是账本中的一条记录，含每个文件各行的默克尔根。“账本证明”一栏给出每个环节所在的导入记录和行号（从 0 起，与证明文件中的 row 一致），点击下载该行的记录证明（JSON）：行内容、该行在导入批次默克尔树中的路径，以及导入记录的包含证明（C2SP tlog-proof）。任何人可离线核验：qinglian ledger verify-record 文件 --vkey 公钥；也可用命令行重新生成：qinglian ledger record-proof 记录号 行号（行号从 0 起）。本次查看 GPS 轨迹已记入账本（personal_view），下载记录证明也会记入。"
             ),
             &format!(
-                "The steps are bulk-imported data ({EVENTS}): each import is one ledger entry carrying a Merkle root over each file's rows. The ledger-proof column links to that import entry's inclusion proof (.tlog-proof); the trajectory does not say which batch a row came from, so with several imports every candidate batch is listed. A single row's proof (its place under the batch's Merkle root) comes from the command line: qinglian ledger record-proof INDEX ROW. This view of the GPS track has been recorded in the ledger (personal_view)."
+                "The steps are bulk-imported data ({EVENTS}): each import is one ledger entry carrying a Merkle root over each file's rows. The ledger-proof column names each step's import entry and row (counted from 0, as the proof's row field); the link downloads that row's record proof (JSON): the row, its path in the import's Merkle tree and the import entry's inclusion proof (a C2SP tlog-proof). Anyone verifies it offline with qinglian ledger verify-record FILE --vkey KEY, or makes it again with qinglian ledger record-proof INDEX ROW (rows counted from 0). This view of the GPS track has been recorded in the ledger (personal_view), and so is each record-proof download."
             ),
         )],
         charts,
@@ -219,20 +261,20 @@ pub async fn case_page(
             .await
             .map_err(failed)?
             .ok_or_else(ApiError::not_found)?;
-        let batches = imports(&state, EVENTS).await?;
-        Ok((build(&t, &batches), None))
+        let files = import_files(&state, EVENTS).await?;
+        Ok((build(&t, &files), None))
     })
     .await
 }
 
-/// `GET /enforcement/imports/{index}/proof`: the inclusion proof of an enforcement dataset's
-/// import entry (any other entry, or a server without the pages: 404).
-pub async fn import_proof(
+/// `GET /enforcement/cases/{case_id}/steps/{event_id}/proof`: the step's record proof, for
+/// whoever may see the case (else, or without the pages: 404).
+pub async fn step_proof(
     State(state): State<AppState>,
-    Path(index): Path<u64>,
+    Path((case_id, event_id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    match proof(&state, &headers, index).await {
+    match record_proof(&state, &headers, &case_id, &event_id).await {
         Ok(r) => r,
         Err(e) => {
             let (lang, _) = crate::pages::resolve_lang(None, &headers, state.https());
@@ -241,25 +283,54 @@ pub async fn import_proof(
     }
 }
 
-async fn proof(state: &AppState, headers: &HeaderMap, index: u64) -> Result<Response, ApiError> {
+async fn record_proof(
+    state: &AppState,
+    headers: &HeaderMap,
+    case_id: &str,
+    event_id: &str,
+) -> Result<Response, ApiError> {
     let Some((p, _, _)) = auth::session(state, headers).await? else {
         return Ok(crate::pages::see_other(&format!(
             "/login?next={}",
-            crate::pages::pct(&proof_href(index))
+            crate::pages::pct(&step_proof_href(case_id, event_id))
         )));
     };
-    if capability(state).is_none() || !super::nav_has_enforcement(state, &p) {
+    let Some(e) = capability(state).filter(|_| super::nav_has_enforcement(state, &p)) else {
         return Err(ApiError::not_found());
-    }
-    let entry = state
-        .store
-        .ledger_entry(index)
-        .await?
-        .filter(|e| {
-            e.kind == "import"
-                && e.object_type.as_deref() == Some("dataset")
-                && e.object_id.as_deref().is_some_and(|d| d.starts_with("le_"))
-        })
+    };
+    // Jurisdiction: the capability answers only for a case the principal sees.
+    let source = e
+        .step_source(&p, case_id.to_owned(), event_id.to_owned())
+        .await
+        .map_err(failed)?
         .ok_or_else(ApiError::not_found)?;
-    crate::pages::proof::download(state, &entry, &format!("import-entry-{index}.tlog-proof")).await
+    let files = import_files(state, EVENTS).await?;
+    let f = find(&files, &source).ok_or_else(ApiError::not_found)?;
+    let proof = match e
+        .import_row_proof(
+            &p,
+            EVENTS,
+            source.content_hash.clone(),
+            f.rows_root,
+            source.row,
+        )
+        .await
+        .map_err(failed)?
+    {
+        Ok(proof) => proof,
+        Err(err @ RowProofError::Altered) => {
+            let text = err.to_string();
+            let (zh, en) = text.split_once(" / ").unwrap_or((&text, &text));
+            return Err(ApiError::new(StatusCode::CONFLICT, "LAKE_ALTERED", zh, en));
+        }
+        Err(err) => return Err(failed(err.into())),
+    };
+    let receipt = crate::pages::proof::receipt(state, &f.entry).await?;
+    let doc = proof.document(f.entry.index, f.file, &receipt);
+    let body = serde_json::to_string_pretty(&doc).map_err(|e| failed(e.into()))?;
+    Ok(crate::pages::proof::attachment(
+        &format!("step-{event_id}.record-proof.json"),
+        "application/json",
+        body,
+    ))
 }

@@ -11,7 +11,7 @@ mod map;
 mod officer;
 
 pub use board::board_page;
-pub use case::{case_page, import_proof};
+pub use case::{case_page, step_proof};
 pub use officer::officer_page;
 
 use super::cockpit::{CockpitQuery, Page, nav_has_procurement, nav_user, page_ctx};
