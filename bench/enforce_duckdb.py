@@ -80,9 +80,12 @@ av AS (
   FROM le_av_evidence WHERE start_at < $E AND end_at >= $S
 ),
 linked AS (SELECT DISTINCT event_id FROM av WHERE event_id IS NOT NULL AND event_id <> ''),
+-- Two equi-joins, not one join on (lead OR co-officer): an OR in the join key makes DuckDB
+-- fall back to a nested loop, which at design volume does not finish.
 by_time AS (
-  SELECT DISTINCT ev.event_id FROM ev JOIN av
-    ON (av.o = ev.o OR av.o = ev.co) AND av.s <= ev.t AND av.e >= ev.t
+  SELECT ev.event_id FROM ev JOIN av ON av.o = ev.o AND av.s <= ev.t AND av.e >= ev.t
+  UNION
+  SELECT ev.event_id FROM ev JOIN av ON av.o = ev.co AND av.s <= ev.t AND av.e >= ev.t
 ),
 ea AS (
   SELECT o, count(*) AS steps,
