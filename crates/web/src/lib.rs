@@ -245,6 +245,11 @@ pub fn router(store: Store, services: Option<Services>, cfg: WebConfig, clock: C
         // Innermost first: each layer wraps those above it, so security headers and metrics
         // also cover 401s from the guard and 413s from the body limit.
         .layer(middleware::from_fn_with_state(state.clone(), body_limit))
+        // Records who wrote, so the page cache never shows them a page older than their write.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            page_cache::note_writes,
+        ))
         // Inside the guard: only authenticated answers are kept, per view key.
         .layer(middleware::from_fn_with_state(
             state.clone(),

@@ -10,11 +10,19 @@
 //! process at once and with other processes' within its poll interval. The first request for
 //! a key renders it; concurrent ones wait for that rendering (single flight); failures and
 //! error pages are not kept.
+//!
+//! Pages may instead be answered from the previous epoch while one background task renders the
+//! new one ([`PageCache::get_or_make_stale`]): after a write the province rollups take a second
+//! of CPU, and a hundred readers waiting for it saturate the server. Nobody is shown a page
+//! older than their own latest write ([`note_writes`]; the page after an action carries its
+//! outcome and is never taken from the cache); others see the new figures once rendered, and
+//! a form on a page from before someone else's change is checked by the workflow when posted.
+//! API answers are always current.
 
 use axum::body::Bytes;
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::OnceCell;
 
@@ -56,13 +64,23 @@ impl Fill {
     }
 }
 
-type Slot = Arc<OnceCell<Arc<Body>>>;
+#[derive(Default)]
+struct SlotCell {
+    body: OnceCell<Arc<Body>>,
+    /// A background rendering is under way ([`PageCache::get_or_make_stale`]).
+    building: AtomicBool,
+}
+
+type Slot = Arc<SlotCell>;
 
 #[derive(Default)]
 struct Slots {
     /// (ledger size, minute) the entries belong to.
     epoch: (i64, i64),
     map: HashMap<String, Slot>,
+    /// The newest body of each key from earlier epochs, with the ledger size it was made for,
+    /// for the pages that may be stale.
+    stale: HashMap<String, (i64, Arc<Body>)>,
 }
 
 pub struct PageCache {
@@ -73,6 +91,9 @@ pub struct PageCache {
     /// hold them by chance).
     pub marks: Fill,
     prefix: String,
+    /// Per user, the ledger size just after their latest successful form post: they are never
+    /// shown a page older than their own write.
+    writes: Mutex<HashMap<String, i64>>,
 }
 
 impl Default for PageCache {
@@ -92,19 +113,96 @@ impl Default for PageCache {
                 csrf: format!("{prefix}C"),
             },
             prefix,
+            writes: Mutex::default(),
         }
     }
 }
 
 impl PageCache {
-    fn slot(&self, epoch: (i64, i64), key: String) -> Slot {
+    /// The slot of `key` in `epoch` and the key's body from an earlier epoch, if any.
+    fn slot(&self, epoch: (i64, i64), key: String) -> (Slot, Option<(i64, Arc<Body>)>) {
         let mut s = self.slots.lock().unwrap_or_else(|e| e.into_inner());
-        if s.epoch != epoch || self.bytes.load(Ordering::Relaxed) > MAX_BYTES {
+        let full = self.bytes.load(Ordering::Relaxed) > MAX_BYTES;
+        if s.epoch != epoch || full {
+            let made_for = s.epoch.0;
             s.epoch = epoch;
-            s.map.clear();
+            let done: Vec<(String, (i64, Arc<Body>))> = s
+                .map
+                .drain()
+                .filter_map(|(k, v)| v.body.get().map(|b| (k, (made_for, b.clone()))))
+                .collect();
+            s.stale.extend(done);
+            let kept: usize = s.stale.values().map(|b| b.1.len()).sum();
+            if full || kept > MAX_BYTES {
+                s.stale.clear();
+            }
             self.bytes.store(0, Ordering::Relaxed);
         }
-        s.map.entry(key).or_default().clone()
+        let stale = s.stale.get(&key).cloned();
+        (s.map.entry(key).or_default().clone(), stale)
+    }
+
+    async fn init<E, F, Fut>(&self, slot: &SlotCell, make: F) -> Result<Arc<Body>, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Body, E>>,
+    {
+        slot.body
+            .get_or_try_init(|| async {
+                let body = make().await?;
+                self.bytes.fetch_add(body.len(), Ordering::Relaxed);
+                Ok(Arc::new(body))
+            })
+            .await
+            .cloned()
+    }
+
+    /// Records that `user` changed something and the ledger is now `size` long.
+    pub fn wrote(&self, user: &str, size: i64) {
+        let mut w = self.writes.lock().unwrap_or_else(|e| e.into_inner());
+        let at = w.entry(user.to_owned()).or_default();
+        *at = (*at).max(size);
+    }
+
+    fn last_write(&self, user: &str) -> Option<i64> {
+        let w = self.writes.lock().unwrap_or_else(|e| e.into_inner());
+        w.get(user).copied()
+    }
+
+    /// As [`PageCache::get_or_make`], except that while nothing is kept for `key` in `epoch`
+    /// but an earlier epoch's body is — one made after `reader`'s own latest write — that body
+    /// is the answer and one background task renders the new one (a failed rendering is tried
+    /// again by the next request).
+    pub async fn get_or_make_stale<E, F, Fut>(
+        self: &Arc<Self>,
+        epoch: (i64, i64),
+        key: String,
+        reader: &str,
+        make: F,
+    ) -> Result<Arc<Body>, E>
+    where
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future<Output = Result<Body, E>> + Send + 'static,
+        E: Send + 'static,
+    {
+        let (slot, stale) = self.slot(epoch, key);
+        if let Some(b) = slot.body.get() {
+            return Ok(b.clone());
+        }
+        let wrote = self.last_write(reader);
+        let Some((_, old)) = stale.filter(|(made_for, _)| wrote.is_none_or(|w| *made_for >= w))
+        else {
+            return self.init(&slot, make).await;
+        };
+        if !slot.building.swap(true, Ordering::AcqRel) {
+            let this = self.clone();
+            tokio::spawn(async move {
+                if this.init(&slot, make).await.is_err() {
+                    slot.building.store(false, Ordering::Release);
+                }
+            });
+        }
+        Ok(old)
     }
 
     /// The body kept for `key` in `epoch`, or `make()`'s, kept if it is `Ok`. `Err` carries
@@ -119,14 +217,8 @@ impl PageCache {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Body, E>>,
     {
-        let slot = self.slot(epoch, key);
-        slot.get_or_try_init(|| async {
-            let body = make().await?;
-            self.bytes.fetch_add(body.len(), Ordering::Relaxed);
-            Ok(Arc::new(body))
-        })
-        .await
-        .cloned()
+        let (slot, _) = self.slot(epoch, key);
+        self.init(&slot, make).await
     }
 
     /// A rendered page cut at the marks, ready to keep.
@@ -189,6 +281,29 @@ impl Body {
         }
         out
     }
+}
+
+/// Middleware: after a form post that succeeded (a redirect or a page), the signed-in user's
+/// latest write is the ledger's current size, so their next views are never older than it.
+pub async fn note_writes(
+    axum::extract::State(state): axum::extract::State<crate::state::AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if req.method() != axum::http::Method::POST {
+        return next.run(req).await;
+    }
+    let headers = req.headers().clone();
+    let res = next.run(req).await;
+    if res.status().is_success() || res.status().is_redirection() {
+        if let (Ok(Some((p, _, _))), Ok(size)) = (
+            crate::auth::session(&state, &headers).await,
+            state.store.generation().await,
+        ) {
+            state.pages.wrote(&p.username, size);
+        }
+    }
+    res
 }
 
 /// API routes whose answers are kept: the registry's and the workflow's lists and single
@@ -350,5 +465,96 @@ mod tests {
         assert_eq!(e.unwrap_err(), "no");
         let e = c.get_or_make((2, 60), "e".into(), || make("now")).await;
         assert!(matches!(&*e.unwrap(), Body::Bytes(x) if x == "now"));
+    }
+
+    fn text(b: &Body) -> &[u8] {
+        match b {
+            Body::Bytes(x) => x,
+            Body::Html(_) => b"",
+        }
+    }
+
+    /// A key never made: rendered in line. Made in an earlier epoch: the old body at once,
+    /// the new one rendered once in the background, then answered; a failed background
+    /// rendering is tried again by the next request.
+    #[tokio::test]
+    async fn stale_bodies_answer_while_one_rendering_runs() {
+        let c = Arc::new(PageCache::default());
+        let ok = |s: &'static str| move || async move { Ok::<_, ()>(Body::Bytes(Bytes::from(s))) };
+        let a = c.get_or_make_stale((1, 0), "k".into(), "u", ok("a")).await;
+        assert_eq!(text(&a.unwrap()), b"a");
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let slow = move || async move {
+            rx.await.ok();
+            Ok::<_, ()>(Body::Bytes(Bytes::from("b")))
+        };
+        let b = c.get_or_make_stale((2, 0), "k".into(), "u", slow).await;
+        assert_eq!(
+            text(&b.unwrap()),
+            b"a",
+            "the old body while the new one renders"
+        );
+        let again = c.get_or_make_stale((2, 0), "k".into(), "u", ok("x")).await;
+        assert_eq!(
+            text(&again.unwrap()),
+            b"a",
+            "one rendering per key and epoch"
+        );
+        tx.send(()).unwrap();
+        let mut now = Vec::new();
+        for _ in 0..100 {
+            now = text(
+                &c.get_or_make_stale((2, 0), "k".into(), "u", ok("x"))
+                    .await
+                    .unwrap(),
+            )
+            .to_vec();
+            if now == b"b" {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(now, b"b");
+        // A failed rendering leaves the old body and lets the next request try again.
+        let fail = || async { Err::<Body, ()>(()) };
+        let f = c.get_or_make_stale((3, 0), "k".into(), "u", fail).await;
+        assert_eq!(text(&f.unwrap()), b"b");
+        for _ in 0..100 {
+            tokio::task::yield_now().await;
+        }
+        let next = c.get_or_make_stale((3, 0), "k".into(), "u", ok("c")).await;
+        assert_eq!(text(&next.unwrap()), b"b");
+        let mut now = Vec::new();
+        for _ in 0..100 {
+            now = text(
+                &c.get_or_make_stale((3, 0), "k".into(), "u", ok("y"))
+                    .await
+                    .unwrap(),
+            )
+            .to_vec();
+            if now == b"c" {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(now, b"c");
+        // A reader who wrote after the kept body was made gets this epoch's; others don't wait.
+        c.wrote("w", 4);
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let slow = move || async move {
+            rx.await.ok();
+            Ok::<_, ()>(Body::Bytes(Bytes::from("d")))
+        };
+        let other = c.get_or_make_stale((4, 0), "k".into(), "u", slow).await;
+        assert_eq!(text(&other.unwrap()), b"c");
+        tx.send(()).unwrap();
+        let own = c.get_or_make_stale((4, 0), "k".into(), "w", ok("z")).await;
+        // Whichever rendering of this epoch ran first (the background one or the writer's own),
+        // never the kept body from before the write.
+        assert_ne!(
+            text(&own.unwrap()),
+            b"c",
+            "the writer is not shown the old page"
+        );
     }
 }

@@ -71,17 +71,13 @@ async fn home_page(
         ));
     }
     // Through the page cache: the user's name, username and CSRF token come as marks.
-    Ok(cockpit::cached(
-        state,
-        &p,
-        &csrf,
-        lang,
-        "home|/".into(),
-        |marked| async move {
-            let html = landing(state, marked, &state.pages.marks.csrf, lang).await?;
+    Ok(cockpit::cached(state, &p, &csrf, lang, "home|/".into(), {
+        let state = state.clone();
+        move |marked| async move {
+            let html = landing(&state, marked, &state.pages.marks.csrf, lang).await?;
             Ok((html, false))
-        },
-    )
+        }
+    })
     .await)
 }
 

@@ -148,8 +148,8 @@ pub(super) async fn respond<F, Fut>(
     build: F,
 ) -> Response
 where
-    F: FnOnce(AppState, Principal, Lang) -> Fut,
-    Fut: Future<Output = Result<Page, ApiError>>,
+    F: FnOnce(AppState, Principal, Lang) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<Page, ApiError>> + Send + 'static,
 {
     respond_with(false, state, headers, q, path, build).await
 }
@@ -165,8 +165,8 @@ pub(super) async fn respond_cached<F, Fut>(
     build: F,
 ) -> Response
 where
-    F: FnOnce(AppState, Principal, Lang) -> Fut,
-    Fut: Future<Output = Result<Page, ApiError>>,
+    F: FnOnce(AppState, Principal, Lang) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<Page, ApiError>> + Send + 'static,
 {
     respond_with(true, state, headers, q, path, build).await
 }
@@ -180,8 +180,8 @@ async fn respond_with<F, Fut>(
     build: F,
 ) -> Response
 where
-    F: FnOnce(AppState, Principal, Lang) -> Fut,
-    Fut: Future<Output = Result<Page, ApiError>>,
+    F: FnOnce(AppState, Principal, Lang) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<Page, ApiError>> + Send + 'static,
 {
     let q = q.map(|q| q.0).unwrap_or_default();
     let (lang, lang_cookie) = resolve_lang(q.lang.as_deref(), &headers, state.https());
@@ -214,7 +214,7 @@ where
         Ok(Some((p, _, csrf))) => {
             let key = format!("page|{path}");
             let (st, pr) = (state.clone(), p.clone());
-            cached(&state, &p, &csrf, lang, key, |marked| async move {
+            cached(&state, &p, &csrf, lang, key, move |marked| async move {
                 let page = build(st.clone(), pr.clone(), lang).await?;
                 let nav = nav_user(
                     &marked,
@@ -243,8 +243,8 @@ pub(super) async fn cached<F, Fut>(
     make: F,
 ) -> Response
 where
-    F: FnOnce(Principal) -> Fut,
-    Fut: Future<Output = Result<(axum::response::Html<String>, bool), ApiError>>,
+    F: FnOnce(Principal) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<(axum::response::Html<String>, bool), ApiError>> + Send + 'static,
 {
     use crate::page_cache::Fill;
     let epoch = match state.cache_epoch().await {
@@ -256,21 +256,24 @@ where
         lang.code(),
         qinglian_store::scope::view_key(p)
     );
-    let pages = &state.pages;
+    let pages = state.pages.clone();
     let mut marked = p.clone();
     marked.display_name = pages.marks.display_name.clone();
     marked.username = pages.marks.username.clone();
     let fill = Fill::new(&p.display_name, &p.username, csrf);
-    let made = pages
-        .get_or_make(epoch, key, || async {
-            match make(marked).await {
-                Err(e) => Err(error_page(lang, &e)),
-                Ok((html, true)) => {
-                    Err(axum::response::Html(pages.html(&html.0).splice(&fill)).into_response())
-                }
-                Ok((html, false)) => Ok(pages.html(&html.0)),
+    // Owned copies: the rendering may run in the background, after this request is answered.
+    let (kept, own_fill) = (pages.clone(), Fill::new(&p.display_name, &p.username, csrf));
+    let render = move || async move {
+        match make(marked).await {
+            Err(e) => Err(error_page(lang, &e)),
+            Ok((html, true)) => {
+                Err(axum::response::Html(kept.html(&html.0).splice(&own_fill)).into_response())
             }
-        })
+            Ok((html, false)) => Ok(kept.html(&html.0)),
+        }
+    };
+    let made = pages
+        .get_or_make_stale(epoch, key, &p.username, render)
         .await;
     match made {
         Ok(body) => axum::response::Html(body.splice(&fill)).into_response(),
