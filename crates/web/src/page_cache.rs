@@ -295,13 +295,13 @@ pub async fn note_writes(
     }
     let headers = req.headers().clone();
     let res = next.run(req).await;
-    if res.status().is_success() || res.status().is_redirection() {
-        if let (Ok(Some((p, _, _))), Ok(size)) = (
+    if (res.status().is_success() || res.status().is_redirection())
+        && let (Ok(Some((p, _, _))), Ok(size)) = (
             crate::auth::session(&state, &headers).await,
             state.store.generation().await,
-        ) {
-            state.pages.wrote(&p.username, size);
-        }
+        )
+    {
+        state.pages.wrote(&p.username, size);
     }
     res
 }
