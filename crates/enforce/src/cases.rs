@@ -10,7 +10,7 @@
 use crate::period::{LocalTime, Period};
 use crate::scan::{self, Files, Filter, FxMap, Scan, arrow_err, opt_str, opt_ts, ts_between};
 use crate::workload::{CaseKind, Clock, WorkloadOptions, clock_stops};
-use arrow_array::{Array, BooleanArray, RecordBatch};
+use arrow_array::{Array, RecordBatch};
 use qinglian_core::Msg;
 use qinglian_lake::Lake;
 use serde::Serialize;
@@ -62,11 +62,9 @@ fn named_in_steps(lake: &Lake, officer_id: &str, p: &Period) -> Result<HashSet<S
         let t = in_period(b)?;
         let o = scan::strs(b, "officer_id").map_err(arrow_err)?;
         let co = scan::strs(b, "co_officer_id").map_err(arrow_err)?;
-        Ok((0..b.num_rows())
-            .map(|i| {
-                Some(t.value(i) && (o.value(i) == who || opt_str(co, i) == Some(who.as_str())))
-            })
-            .collect::<BooleanArray>())
+        Ok(scan::keep(b.num_rows(), |i| {
+            t.value(i) && (o.value(i) == who || opt_str(co, i) == Some(who.as_str()))
+        }))
     });
     let parts = f.scan(
         &Scan {
@@ -106,12 +104,10 @@ pub fn officer_cases(
         let lead = scan::strs(b, "lead_officer_id").map_err(arrow_err)?;
         let r = scan::ts(b, "received_at").map_err(arrow_err)?;
         let c = scan::ts(b, "closed_at").map_err(arrow_err)?;
-        Ok((0..b.num_rows())
-            .map(|i| {
-                let open_in = r.value(i) < end && (c.is_null(i) || c.value(i) >= start);
-                Some((lead.value(i) == who && open_in) || named.contains(id.value(i)))
-            })
-            .collect::<BooleanArray>())
+        Ok(scan::keep(b.num_rows(), |i| {
+            let open_in = r.value(i) < end && (c.is_null(i) || c.value(i) >= start);
+            (lead.value(i) == who && open_in) || named.contains(id.value(i))
+        }))
     });
     let parts = f.scan(
         &Scan {

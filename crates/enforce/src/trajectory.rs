@@ -14,7 +14,7 @@ use crate::scan::{
     ts_between,
 };
 use crate::workload::path_m;
-use arrow_array::{Array, BooleanArray, RecordBatch};
+use arrow_array::{Array, RecordBatch};
 use qinglian_core::Msg;
 use qinglian_lake::Lake;
 use rayon::prelude::*;
@@ -177,9 +177,9 @@ fn step_order(step: &str) -> (usize, &'static str) {
 fn eq_pred(col: &'static str, value: String) -> scan::Pred {
     Arc::new(move |b: &RecordBatch| {
         let a = scan::strs(b, col).map_err(arrow_err)?;
-        Ok(a.iter()
-            .map(|v| Some(v == Some(value.as_str())))
-            .collect::<BooleanArray>())
+        Ok(scan::keep(a.len(), |i| {
+            a.is_valid(i) && a.value(i) == value.as_str()
+        }))
     })
 }
 
@@ -414,11 +414,7 @@ pub fn trajectory_scan(lake: &Lake, case_id: &str) -> Result<Option<Trajectory>,
     let is_officer = eq_pred("officer_id", officer.clone());
     let pred: scan::Pred = Arc::new(move |b: &RecordBatch| {
         let (t, o) = (in_window(b)?, is_officer(b)?);
-        Ok(arrow_array::BooleanArray::from_iter(
-            t.iter()
-                .zip(o.iter())
-                .map(|(a, c)| Some(a == Some(true) && c == Some(true))),
-        ))
+        Ok(scan::keep(t.len(), |i| t.value(i) && o.value(i)))
     });
     let gps = Files::open(lake, "le_gps_points")?.scan(
         &Scan {

@@ -42,7 +42,7 @@ use crate::geo::haversine_m;
 use crate::period::{Period, local_day, local_midnight};
 use crate::roster::Roster;
 use crate::scan::{self, Files, Filter, FxMap, Scan, arrow_err, opt_str, opt_ts, ts_between};
-use arrow_array::{Array, BooleanArray, RecordBatch};
+use arrow_array::{Array, RecordBatch};
 use chrono::Days;
 use qinglian_core::Msg;
 use qinglian_lake::Lake;
@@ -364,9 +364,9 @@ fn cases(lake: &Lake, p: &Period, o: &WorkloadOptions) -> Result<Aggs, Msg> {
     let pred: scan::Pred = Arc::new(move |b: &RecordBatch| {
         let r = scan::ts(b, "received_at").map_err(arrow_err)?;
         let c = scan::ts(b, "closed_at").map_err(arrow_err)?;
-        Ok((0..b.num_rows())
-            .map(|i| Some(r.value(i) < end && (c.is_null(i) || c.value(i) >= start)))
-            .collect::<BooleanArray>())
+        Ok(scan::keep(b.num_rows(), |i| {
+            r.value(i) < end && (c.is_null(i) || c.value(i) >= start)
+        }))
     });
     let parts = f.scan(
         &Scan {
@@ -465,9 +465,9 @@ fn av_index(lake: &Lake, p: &Period) -> Result<AvIndex, Msg> {
     let pred: scan::Pred = Arc::new(move |b: &RecordBatch| {
         let s = scan::ts(b, "start_at").map_err(arrow_err)?;
         let e = scan::ts(b, "end_at").map_err(arrow_err)?;
-        Ok((0..b.num_rows())
-            .map(|i| Some(s.value(i) < end && e.value(i) >= start))
-            .collect::<BooleanArray>())
+        Ok(scan::keep(b.num_rows(), |i| {
+            s.value(i) < end && e.value(i) >= start
+        }))
     });
     let parts = f.scan(
         &Scan {
@@ -529,9 +529,9 @@ fn evidence(lake: &Lake, p: &Period) -> Result<Aggs, Msg> {
     let pred: scan::Pred = Arc::new(move |b: &RecordBatch| {
         let t = in_period(b)?;
         let on = scan::bools(b, "on_site").map_err(arrow_err)?;
-        Ok((0..b.num_rows())
-            .map(|i| Some(t.value(i) && on.is_valid(i) && on.value(i)))
-            .collect::<BooleanArray>())
+        Ok(scan::keep(b.num_rows(), |i| {
+            t.value(i) && on.is_valid(i) && on.value(i)
+        }))
     });
     let parts = f.scan(
         &Scan {
@@ -574,9 +574,9 @@ fn patrol_windows(lake: &Lake, p: &Period) -> Result<FxMap<String, Vec<(i64, i64
         let k = scan::strs(b, "kind").map_err(arrow_err)?;
         let s = scan::ts(b, "start_at").map_err(arrow_err)?;
         let e = scan::ts(b, "end_at").map_err(arrow_err)?;
-        Ok((0..b.num_rows())
-            .map(|i| Some(k.value(i) == "patrol" && s.value(i) < end && e.value(i) > start))
-            .collect::<BooleanArray>())
+        Ok(scan::keep(b.num_rows(), |i| {
+            k.value(i) == "patrol" && s.value(i) < end && e.value(i) > start
+        }))
     });
     let parts = f.scan(
         &Scan {
@@ -662,20 +662,29 @@ fn patrol(lake: &Lake, p: &Period, o: &WorkloadOptions) -> Result<Aggs, Msg> {
                 scan::f64s(b, "latitude")?,
             );
             let mut per: FxMap<&str, Vec<(i64, u32, f64, f64)>> = FxMap::default();
-            for i in 0..b.num_rows() {
-                let Some(w) = windows.get(off.value(i)) else {
-                    continue;
-                };
-                let at = t.value(i);
-                let wi = w.partition_point(|&(s, _)| s <= at);
-                if wi > 0 && at < w[wi - 1].1 {
-                    per.entry(off.value(i)).or_default().push((
-                        at,
-                        wi as u32,
-                        lon.value(i),
-                        lat.value(i),
-                    ));
+            // Exports come grouped by officer, so the officer's windows are looked up once
+            // per run of equal ids rather than once per fix.
+            let mut i = 0;
+            while i < b.num_rows() {
+                let id = off.value(i);
+                let mut end = i + 1;
+                while end < b.num_rows() && off.value(end) == id {
+                    end += 1;
                 }
+                if let Some(w) = windows.get(id) {
+                    let mut run = Vec::new();
+                    for j in i..end {
+                        let at = t.value(j);
+                        let wi = w.partition_point(|&(s, _)| s <= at);
+                        if wi > 0 && at < w[wi - 1].1 {
+                            run.push((at, wi as u32, lon.value(j), lat.value(j)));
+                        }
+                    }
+                    if !run.is_empty() {
+                        per.entry(id).or_default().extend(run);
+                    }
+                }
+                i = end;
             }
             Ok(per
                 .into_iter()
@@ -745,9 +754,9 @@ fn complaints(lake: &Lake, p: &Period) -> Result<Aggs, Msg> {
     );
     let pred: scan::Pred = Arc::new(move |b: &RecordBatch| {
         let d = scan::dates(b, "received_on").map_err(arrow_err)?;
-        Ok(d.iter()
-            .map(|v| Some(v.is_some_and(|v| v >= lo && v < hi)))
-            .collect::<BooleanArray>())
+        Ok(scan::keep(d.len(), |i| {
+            d.is_valid(i) && d.value(i) >= lo && d.value(i) < hi
+        }))
     });
     let parts = f.scan(
         &Scan {
