@@ -275,7 +275,7 @@ async fn suite(store: Store) {
     };
     assert_eq!(store.list_hits(&op, &f).await.unwrap().len(), 450);
     // The statements the ledger would carry are the same writes.
-    assert_eq!(hit_upsert_stmts(&many, 1).len(), 3);
+    assert_eq!(hit_upsert_stmts(&many, 1).len(), 450_usize.div_ceil(11));
 }
 
 #[tokio::test]
