@@ -237,12 +237,16 @@ pub async fn rerun(engine: &Engine, ind: &Indicator, recorded: &Hit) -> Result<R
                 recorded.facts_hash.clone(),
                 h.facts_hash.clone(),
             );
-            diff("values", json(&recorded.values), json(&h.values));
-            diff(
-                "thresholds",
-                json(&recorded.thresholds),
-                json(&h.thresholds),
-            );
+            // Sums and peer statistics are aggregated in parallel, so their last bits may
+            // depend on the order partial sums meet; numbers equal to 1e-9 are the same result.
+            let (rv, hv) = (json_value(&recorded.values), json_value(&h.values));
+            if !same_numbers(&rv, &hv) {
+                diff("values", rv.to_string(), hv.to_string());
+            }
+            let (rt, ht) = (json_value(&recorded.thresholds), json_value(&h.thresholds));
+            if !same_numbers(&rt, &ht) {
+                diff("thresholds", rt.to_string(), ht.to_string());
+            }
             diff(
                 "param_hash",
                 recorded.param_hash.clone(),
@@ -270,4 +274,56 @@ pub async fn rerun(engine: &Engine, ind: &Indicator, recorded: &Hit) -> Result<R
 
 fn json<T: Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_default()
+}
+
+fn json_value<T: Serialize>(v: &T) -> serde_json::Value {
+    serde_json::to_value(v).unwrap_or_default()
+}
+
+/// Equal JSON, except that two numbers within a relative 1e-9 of each other count as equal.
+fn same_numbers(a: &serde_json::Value, b: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => match (x.as_f64(), y.as_f64()) {
+            (Some(x), Some(y)) if x != y => (x - y).abs() <= 1e-9 * x.abs().max(y.abs()),
+            _ => x == y || x.as_f64() == y.as_f64(),
+        },
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_numbers(x, y))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| same_numbers(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_numbers;
+    use serde_json::json;
+
+    #[test]
+    fn numbers_equal_to_a_billionth_are_the_same_result() {
+        let a = json!({"q1": 0.6391304347826088, "fence": 0.4328991558500501, "n": 115});
+        let b = json!({"q1": 0.6391304347826088, "fence": 0.4328991558500503, "n": 115});
+        assert!(same_numbers(&a, &b));
+        assert!(!same_numbers(
+            &a,
+            &json!({"q1": 0.6391, "fence": 0.4328991558500501, "n": 115})
+        ));
+        assert!(!same_numbers(
+            &a,
+            &json!({"q1": 0.6391304347826088, "fence": 0.4328991558500501, "n": 116})
+        ));
+        assert!(!same_numbers(
+            &a,
+            &json!({"q1": 0.6391304347826088, "fence": 0.4328991558500501})
+        ));
+        assert!(!same_numbers(&json!([1.0, "x"]), &json!([1.0, "y"])));
+        assert!(same_numbers(&json!(0.0), &json!(0.0)));
+        assert!(!same_numbers(&json!(0.0), &json!(1e-300)));
+    }
 }
