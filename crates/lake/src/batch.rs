@@ -544,3 +544,77 @@ pub fn schema_of(name: &str) -> Result<&'static DatasetSchema, ImportError> {
         .get(name)
         .ok_or_else(|| unknown_dataset(name))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::{Float64Array, Int64Array, StringArray, TimestampSecondArray};
+    use parquet::basic::Encoding as PageEncoding;
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    use std::sync::Arc;
+
+    #[test]
+    fn times_and_integers_are_delta_encoded_floats_split_strings_keep_dictionaries() {
+        let dir = tempfile::tempdir().unwrap();
+        let batch = RecordBatch::try_from_iter([
+            (
+                "at",
+                Arc::new(
+                    TimestampSecondArray::from_iter_values(
+                        (0..1000).map(|i| 1_735_689_600 + i * 60),
+                    )
+                    .with_timezone("+08:00"),
+                ) as arrow_array::ArrayRef,
+            ),
+            ("n", Arc::new(Int64Array::from_iter_values(0..1000)) as _),
+            (
+                "lon",
+                Arc::new(Float64Array::from_iter_values(
+                    (0..1000).map(|i| 120.0 + f64::from(i) * 1e-5),
+                )) as _,
+            ),
+            (
+                "officer",
+                Arc::new(StringArray::from_iter_values(
+                    (0..1000).map(|i| format!("O{}", i % 3)),
+                )) as _,
+            ),
+        ])
+        .unwrap();
+        let names = write_parts(dir.path(), std::slice::from_ref(&batch)).unwrap();
+        let reader =
+            SerializedFileReader::new(File::open(dir.path().join(&names[0])).unwrap()).unwrap();
+        let rg = reader.metadata().row_group(0);
+        let enc = |c: usize| rg.column(c).encodings().collect::<Vec<_>>();
+        assert!(
+            enc(0).contains(&PageEncoding::DELTA_BINARY_PACKED),
+            "{:?}",
+            enc(0)
+        );
+        assert!(
+            enc(1).contains(&PageEncoding::DELTA_BINARY_PACKED),
+            "{:?}",
+            enc(1)
+        );
+        assert!(
+            enc(2).contains(&PageEncoding::BYTE_STREAM_SPLIT),
+            "{:?}",
+            enc(2)
+        );
+        assert!(
+            enc(3).contains(&PageEncoding::RLE_DICTIONARY),
+            "{:?}",
+            enc(3)
+        );
+        // The values read back are the values written.
+        let back: Vec<RecordBatch> =
+            parquet::arrow::arrow_reader::ParquetRecordBatchReader::try_new(
+                File::open(dir.path().join(&names[0])).unwrap(),
+                4096,
+            )
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(back, vec![batch]);
+    }
+}
