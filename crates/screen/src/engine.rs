@@ -8,7 +8,8 @@
 //! * exactly one statement, and it must be a query (no DDL, DML, `COPY`, `SET`, `EXPLAIN` …),
 //!   checked on the parsed statement and again on the plan with DataFusion's `SQLOptions`;
 //! * only the datasets the indicator declares: every table scan in the plan (subqueries
-//!   included) must name one, so file paths, URLs and table functions are refused;
+//!   included) must name one, so file paths, URLs and table functions are refused — except the
+//!   engine's own `asof_neighbours`, whose two datasets must both be declared;
 //! * parameters are bound as typed scalars on the plan (`$name`), never spliced into the text;
 //! * a memory pool caps what operators may hold (spilling to disk is off), and each query runs
 //!   under a time limit; running over either gives a bilingual error. The time limit is checked
@@ -124,6 +125,7 @@ impl Engine {
             .build();
         let ctx = SessionContext::new_with_state(state);
         crate::stats::register(&ctx);
+        crate::asof::register(&ctx);
         Ok(Engine {
             ctx,
             limits,
@@ -339,11 +341,15 @@ impl Engine {
         let allowed: BTreeSet<&str> = ind.datasets.iter().map(String::as_str).collect();
         let mut bad: BTreeSet<String> = BTreeSet::new();
         plan.apply_with_subqueries(|node| {
-            if let LogicalPlan::TableScan(scan) = node
-                && (scan.table_name.schema().is_some()
-                    || !allowed.contains(scan.table_name.table()))
-            {
-                bad.insert(scan.table_name.to_string());
+            if let LogicalPlan::TableScan(scan) = node {
+                // The as-of function reads two datasets named in its arguments.
+                if let Some(read) = crate::asof::datasets_of(scan) {
+                    bad.extend(read.into_iter().filter(|d| !allowed.contains(d.as_str())));
+                } else if scan.table_name.schema().is_some()
+                    || !allowed.contains(scan.table_name.table())
+                {
+                    bad.insert(scan.table_name.to_string());
+                }
             }
             Ok(TreeNodeRecursion::Continue)
         })

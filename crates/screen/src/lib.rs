@@ -4,6 +4,7 @@
 //! This crate returns hits; it never writes to the store (the binary does, through the store's
 //! one interface). It is the only crate that links DataFusion.
 
+pub mod asof;
 pub mod catalogue;
 pub mod engine;
 pub mod error;

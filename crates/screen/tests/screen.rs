@@ -263,6 +263,26 @@ async fn sandbox_allows_only_one_read_only_query_over_declared_tables() {
             "no file content leaks: {e}"
         );
     }
+    // The as-of table function reads only declared datasets too: LE-S03 (as LE-S93) without le_gps_points
+    // among its datasets (the fixture still registers the table).
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("indicators/enforcement/LE-S03.toml");
+    let text = std::fs::read_to_string(shipped).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("LE-S93.toml"),
+        text.replacen("\"le_gps_points\", ", "", 1).replacen(
+            "id = \"LE-S03\"",
+            "id = \"LE-S93\"",
+            1,
+        ),
+    )
+    .unwrap();
+    let c = Catalogue::load(&[dir.path().to_path_buf()]).unwrap();
+    let e = fixture::run_fixture(c.get("LE-S93").unwrap(), Limits::default())
+        .await
+        .expect_err("refused");
+    assert_eq!(e.code(), "IND_SQL_TABLE", "{e}");
+    assert!(e.to_string().contains("le_gps_points"), "{e}");
     let e = sql_error("TS-R01", TS_R01_SQL, "SELECT unit_id, name AS unit_name, kind AS kind_code, 1 AS name_len FROM units WHERE name = $undeclared").await;
     assert_eq!(e.code(), "IND_SQL_PARAM", "{e}");
     assert!(e.to_string().contains("$undeclared"));
