@@ -25,7 +25,7 @@
 mod search;
 
 use async_trait::async_trait;
-use datafusion::arrow::array::{ArrayRef, RecordBatch, UInt32Array};
+use datafusion::arrow::array::{ArrayRef, AsArray, RecordBatch, UInt32Array};
 use datafusion::arrow::compute::take;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::{Session, TableFunctionArgs, TableFunctionImpl, TableProvider};
@@ -46,7 +46,7 @@ use datafusion::physical_plan::filter::FilterExec;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, ExecutionPlan, ExecutionPlanProperties, Partitioning,
-    PlanProperties, collect,
+    PlanProperties, execute_stream,
 };
 use datafusion::prelude::SessionContext;
 use futures::{FutureExt, StreamExt, TryStreamExt};
@@ -476,10 +476,17 @@ impl Job {
         ctx: Arc<TaskContext>,
     ) -> DFResult<impl Iterator<Item = DFResult<RecordBatch>> + Send> {
         let mut memory = MemoryConsumer::new(NAME).register(ctx.memory_pool());
-        let probes = collect(Arc::clone(&self.probe), Arc::clone(&ctx)).await?;
+        // Filtered string views still point into the scan's whole pages: copy out what the kept
+        // rows use, batch by batch, so the probes hold their own bytes only.
+        let mut probes = Vec::new();
+        let mut stream = execute_stream(Arc::clone(&self.probe), Arc::clone(&ctx))?;
+        while let Some(batch) = stream.next().await {
+            let batch = compact_views(batch?)?;
+            memory.try_grow(batch.get_array_memory_size())?;
+            probes.push(batch);
+        }
         let probe = datafusion::arrow::compute::concat_batches(&self.probe.schema(), &probes)?;
         drop(probes);
-        memory.try_grow(probe.get_array_memory_size())?;
         let index = Arc::new(ProbeIndex::build(
             probe.column(self.keys.probe_key),
             probe.column(self.keys.probe_time),
@@ -573,6 +580,29 @@ impl Job {
         }
         Found::merge(founds)
     }
+}
+
+/// The batch with every string or binary view column holding only the bytes its rows use.
+fn compact_views(batch: RecordBatch) -> DFResult<RecordBatch> {
+    if !batch
+        .columns()
+        .iter()
+        .any(|c| matches!(c.data_type(), DataType::Utf8View | DataType::BinaryView))
+    {
+        return Ok(batch);
+    }
+    let columns = batch
+        .columns()
+        .iter()
+        .map(|c| -> ArrayRef {
+            match c.data_type() {
+                DataType::Utf8View => Arc::new(c.as_string_view().gc()),
+                DataType::BinaryView => Arc::new(c.as_binary_view().gc()),
+                _ => Arc::clone(c),
+            }
+        })
+        .collect();
+    Ok(RecordBatch::try_new(batch.schema(), columns)?)
 }
 
 #[cfg(test)]

@@ -243,3 +243,40 @@ async fn bad_arguments_are_plan_errors_that_say_what_is_wrong() {
             .contains("key types differ")
     );
 }
+
+#[test]
+fn compacted_views_keep_only_the_bytes_their_rows_use() {
+    use datafusion::arrow::array::StringViewArray;
+    use datafusion::arrow::compute::filter_record_batch;
+    let long: Vec<String> = (0..1000)
+        .map(|i| format!("执法环节编号-{i:08}-超过十二字节"))
+        .collect();
+    let schema = Arc::new(Schema::new(vec![Field::new(
+        "s",
+        DataType::Utf8View,
+        false,
+    )]));
+    let batch = RecordBatch::try_new(
+        Arc::clone(&schema),
+        vec![Arc::new(StringViewArray::from_iter_values(&long))],
+    )
+    .unwrap();
+    let keep =
+        datafusion::arrow::array::BooleanArray::from_iter((0..1000).map(|i| Some(i % 100 == 0)));
+    let filtered = filter_record_batch(&batch, &keep).unwrap();
+    let bytes = |b: &RecordBatch| {
+        let a = b.column(0).as_string_view();
+        a.data_buffers().iter().map(|d| d.len()).sum::<usize>()
+    };
+    let compact = compact_views(filtered.clone()).unwrap();
+    assert_eq!(
+        compact.column(0).as_string_view(),
+        filtered.column(0).as_string_view()
+    );
+    assert!(
+        bytes(&compact) * 50 < bytes(&filtered),
+        "{} vs {}",
+        bytes(&compact),
+        bytes(&filtered)
+    );
+}
