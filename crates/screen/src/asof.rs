@@ -25,7 +25,7 @@
 mod search;
 
 use async_trait::async_trait;
-use datafusion::arrow::array::{ArrayRef, AsArray, RecordBatch, UInt32Array};
+use datafusion::arrow::array::{ArrayRef, RecordBatch, UInt32Array};
 use datafusion::arrow::compute::take;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::{Session, TableFunctionArgs, TableFunctionImpl, TableProvider};
@@ -50,7 +50,7 @@ use datafusion::physical_plan::{
 };
 use datafusion::prelude::SessionContext;
 use futures::{FutureExt, StreamExt, TryStreamExt};
-use search::{Found, Loc, ProbeIndex};
+use search::{Found, Loc, ProbeIndex, compact, compact_views};
 use std::any::Any;
 use std::sync::Arc;
 
@@ -533,14 +533,17 @@ impl Job {
             let pick =
                 |which: &[Option<u32>]| UInt32Array::from(which[start..start + len].to_vec());
             let (pi, ni) = (pick(&prev_idx), pick(&next_idx));
+            // Copies, not slices: a batch's memory is counted by its buffers, and a slice of
+            // the probes would count all of them (a repartition above reserves per batch).
+            let rows = UInt32Array::from_iter_values(start as u32..(start + len) as u32);
             let columns = outputs
                 .iter()
                 .map(|o| -> DFResult<ArrayRef> {
-                    Ok(match *o {
-                        Out::Probe(c) => probe.column(c).slice(start, len),
+                    Ok(compact(&match *o {
+                        Out::Probe(c) => take(probe.column(c).as_ref(), &rows, None)?,
                         Out::Prev(c) => take(gathered[column_of(c)].as_ref(), &pi, None)?,
                         Out::Next(c) => take(gathered[column_of(c)].as_ref(), &ni, None)?,
-                    })
+                    }))
                 })
                 .collect::<DFResult<Vec<_>>>()?;
             Ok(RecordBatch::try_new(Arc::clone(&schema), columns)?)
@@ -580,29 +583,6 @@ impl Job {
         }
         Found::merge(founds)
     }
-}
-
-/// The batch with every string or binary view column holding only the bytes its rows use.
-fn compact_views(batch: RecordBatch) -> DFResult<RecordBatch> {
-    if !batch
-        .columns()
-        .iter()
-        .any(|c| matches!(c.data_type(), DataType::Utf8View | DataType::BinaryView))
-    {
-        return Ok(batch);
-    }
-    let columns = batch
-        .columns()
-        .iter()
-        .map(|c| -> ArrayRef {
-            match c.data_type() {
-                DataType::Utf8View => Arc::new(c.as_string_view().gc()),
-                DataType::BinaryView => Arc::new(c.as_binary_view().gc()),
-                _ => Arc::clone(c),
-            }
-        })
-        .collect();
-    Ok(RecordBatch::try_new(batch.schema(), columns)?)
 }
 
 #[cfg(test)]

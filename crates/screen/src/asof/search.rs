@@ -16,6 +16,7 @@ use datafusion::arrow::row::{RowConverter, SortField};
 use datafusion::common::{Result as DFResult, exec_err};
 use std::cmp::Ordering;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// A found reference: (stored batch, row). `NONE` means there is none.
 pub(crate) type Loc = u64;
@@ -247,7 +248,7 @@ impl Found {
             .collect();
         rows.sort_unstable();
         rows.dedup();
-        let kept = take_record_batch(batch, &UInt32Array::from(rows.clone()))?;
+        let kept = compact_views(take_record_batch(batch, &UInt32Array::from(rows.clone()))?)?;
         let id = self.store.len();
         self.store.push(kept);
         for (s, p) in touched {
@@ -365,7 +366,7 @@ impl Found {
             out.push(if pairs.is_empty() {
                 new_empty_array(data_type)
             } else {
-                interleave(&arrays, &pairs)?
+                compact(&interleave(&arrays, &pairs)?)
             });
         }
         let idx = locs
@@ -377,6 +378,29 @@ impl Found {
             })
             .collect();
         Ok((out, idx))
+    }
+}
+
+/// The batch with every string or binary view column holding only the bytes its rows use.
+pub(crate) fn compact_views(batch: RecordBatch) -> DFResult<RecordBatch> {
+    if !batch
+        .columns()
+        .iter()
+        .any(|c| matches!(c.data_type(), DataType::Utf8View | DataType::BinaryView))
+    {
+        return Ok(batch);
+    }
+    let columns = batch.columns().iter().map(compact).collect();
+    Ok(RecordBatch::try_new(batch.schema(), columns)?)
+}
+
+/// A string or binary view column holding only the bytes its rows use (others unchanged): a
+/// filtered, taken or interleaved view keeps its sources' whole buffers alive and counted.
+pub(crate) fn compact(c: &ArrayRef) -> ArrayRef {
+    match c.data_type() {
+        DataType::Utf8View => Arc::new(c.as_string_view().gc()),
+        DataType::BinaryView => Arc::new(c.as_binary_view().gc()),
+        _ => Arc::clone(c),
     }
 }
 

@@ -280,3 +280,81 @@ fn compacted_views_keep_only_the_bytes_their_rows_use() {
         bytes(&filtered)
     );
 }
+
+#[tokio::test]
+async fn each_output_batch_owns_its_memory() {
+    // A repartition above the operator reserves each batch's buffer size: a batch that slices
+    // the whole probe set, or shares a gathered column, would count all of it every time.
+    use datafusion::prelude::SessionConfig;
+    let n = 20_000;
+    let ctx = SessionContext::new_with_config(SessionConfig::new().with_batch_size(1000));
+    register(&ctx);
+    let id = |i: usize| format!("执法环节编号-{i:08}-超过十二字节");
+    let ps = Arc::new(Schema::new(vec![
+        Field::new("id", DataType::Utf8View, false),
+        Field::new("k", DataType::Utf8View, false),
+        Field::new("t", ts(), false),
+    ]));
+    let probes = RecordBatch::try_new(
+        Arc::clone(&ps),
+        vec![
+            Arc::new(datafusion::arrow::array::StringViewArray::from_iter_values(
+                (0..n).map(id),
+            )),
+            Arc::new(datafusion::arrow::array::StringViewArray::from_iter_values(
+                (0..n).map(|i| format!("队员-{:04}-的编号较长", i % 50)),
+            )),
+            Arc::new(TimestampSecondArray::from_iter_values(
+                (0..n).map(|i| i as i64),
+            )),
+        ],
+    )
+    .unwrap();
+    let rs = Arc::new(Schema::new(vec![
+        Field::new("k", DataType::Utf8View, false),
+        Field::new("t", ts(), false),
+        Field::new("note", DataType::Utf8View, false),
+    ]));
+    let refs = RecordBatch::try_new(
+        Arc::clone(&rs),
+        vec![
+            Arc::new(datafusion::arrow::array::StringViewArray::from_iter_values(
+                (0..n).map(|i| format!("队员-{:04}-的编号较长", i % 50)),
+            )),
+            Arc::new(TimestampSecondArray::from_iter_values(
+                (0..n).map(|i| i as i64 + 3),
+            )),
+            Arc::new(datafusion::arrow::array::StringViewArray::from_iter_values(
+                (0..n).map(id),
+            )),
+        ],
+    )
+    .unwrap();
+    let whole = probes.get_array_memory_size() + refs.get_array_memory_size();
+    ctx.register_table(
+        "p",
+        Arc::new(MemTable::try_new(ps, vec![vec![probes]]).unwrap()),
+    )
+    .unwrap();
+    ctx.register_table(
+        "r",
+        Arc::new(MemTable::try_new(rs, vec![vec![refs]]).unwrap()),
+    )
+    .unwrap();
+    let batches = ctx
+        .sql("SELECT * FROM asof_neighbours('p', 'k', 't', 'r', 'k', 't')")
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap();
+    assert_eq!(batches.iter().map(RecordBatch::num_rows).sum::<usize>(), n);
+    for b in &batches {
+        assert!(
+            b.get_array_memory_size() * 5 < whole,
+            "a batch of {} rows counts {} bytes of {whole}",
+            b.num_rows(),
+            b.get_array_memory_size()
+        );
+    }
+}
