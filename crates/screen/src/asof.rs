@@ -317,16 +317,18 @@ impl TableProvider for AsofTable {
             .collect();
         let schema = Arc::new(self.schema.project(wanted)?);
         Ok(Arc::new(AsofExec::new(
-            probe,
-            reference,
-            Keys {
-                probe_key: at(&probe_cols, self.probe.key),
-                probe_time: at(&probe_cols, self.probe.time),
-                ref_key: at(&ref_cols, self.reference.key),
-                ref_time: at(&ref_cols, self.reference.time),
+            Job {
+                probe,
+                reference,
+                keys: Keys {
+                    probe_key: at(&probe_cols, self.probe.key),
+                    probe_time: at(&probe_cols, self.probe.time),
+                    ref_key: at(&ref_cols, self.reference.key),
+                    ref_time: at(&ref_cols, self.reference.time),
+                },
+                outputs,
+                schema,
             },
-            outputs,
-            schema,
             format!("{} ~ {}", self.probe.dataset, self.reference.dataset),
         )))
     }
@@ -343,36 +345,21 @@ struct Keys {
 
 #[derive(Debug)]
 struct AsofExec {
-    probe: Arc<dyn ExecutionPlan>,
-    reference: Arc<dyn ExecutionPlan>,
-    keys: Keys,
-    outputs: Vec<Out>,
-    schema: SchemaRef,
+    job: Job,
     label: String,
     properties: Arc<PlanProperties>,
 }
 
 impl AsofExec {
-    fn new(
-        probe: Arc<dyn ExecutionPlan>,
-        reference: Arc<dyn ExecutionPlan>,
-        keys: Keys,
-        outputs: Vec<Out>,
-        schema: SchemaRef,
-        label: String,
-    ) -> AsofExec {
+    fn new(job: Job, label: String) -> AsofExec {
         let properties = Arc::new(PlanProperties::new(
-            EquivalenceProperties::new(Arc::clone(&schema)),
+            EquivalenceProperties::new(Arc::clone(&job.schema)),
             Partitioning::UnknownPartitioning(1),
             EmissionType::Final,
             Boundedness::Bounded,
         ));
         AsofExec {
-            probe,
-            reference,
-            keys,
-            outputs,
-            schema,
+            job,
             label,
             properties,
         }
@@ -395,7 +382,7 @@ impl ExecutionPlan for AsofExec {
     }
 
     fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
-        vec![&self.probe, &self.reference]
+        vec![&self.job.probe, &self.job.reference]
     }
 
     fn apply_expressions(
@@ -413,14 +400,12 @@ impl ExecutionPlan for AsofExec {
         let [probe, reference]: [Arc<dyn ExecutionPlan>; 2] = children
             .try_into()
             .or_else(|_| exec_err!("{NAME} has two inputs"))?;
-        Ok(Arc::new(AsofExec::new(
+        let job = Job {
             probe,
             reference,
-            self.keys,
-            self.outputs.clone(),
-            Arc::clone(&self.schema),
-            self.label.clone(),
-        )))
+            ..self.job.clone()
+        };
+        Ok(Arc::new(AsofExec::new(job, self.label.clone())))
     }
 
     fn with_new_children(
@@ -443,24 +428,18 @@ impl ExecutionPlan for AsofExec {
         if partition != 0 {
             return exec_err!("{NAME} has one output partition, not {partition}");
         }
-        let job = Job {
-            probe: Arc::clone(&self.probe),
-            reference: Arc::clone(&self.reference),
-            keys: self.keys,
-            outputs: self.outputs.clone(),
-            schema: Arc::clone(&self.schema),
-        };
-        let batches = futures::stream::once(job.run(ctx))
+        let batches = futures::stream::once(self.job.clone().run(ctx))
             .map_ok(futures::stream::iter)
             .try_flatten();
         Ok(Box::pin(RecordBatchStreamAdapter::new(
-            Arc::clone(&self.schema),
+            Arc::clone(&self.job.schema),
             batches,
         )))
     }
 }
 
-/// One execution: everything `execute` needs, owned.
+/// The two inputs and what to make of them: the plan node's state, cloned for each execution.
+#[derive(Debug, Clone)]
 struct Job {
     probe: Arc<dyn ExecutionPlan>,
     reference: Arc<dyn ExecutionPlan>,
